@@ -52,7 +52,11 @@ export async function measure(fn: () => unknown, options: MeasureOptions = {}): 
 export function formatTable(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
   const cells = rows.map((row) => row.map((cell) => String(cell)));
   const widths: number[] = [];
-  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of cells) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
   const line = (row: string[]) =>
     row
       .map((cell, i) => cell.padEnd(widths[i]!))
