@@ -1,0 +1,266 @@
+// The Backend plugin interface: a backend owns device memory and implements a fixed,
+// small set of primitive kernels; every op in tensor-core is built from these. A third
+// party adds a backend by implementing this interface, registering it, and passing the
+// conformance suite exported from `@tensorlm/tensor-core/testing`.
+//
+// Contract for every kernel:
+// - Inputs are dense, row-major tensors (`KernelTensor`) with offset 0; views with
+//   strides exist only inside `copyStrided`. Outputs are freshly allocated storages
+//   the caller owns (it will `release` them), unless a kernel says it writes in place.
+// - The core has already validated shapes and dtypes and converted both operands of a
+//   binary op to one dtype, so a kernel never needs to check or promote.
+// - Kernels enqueue work and return at once; only `read` waits for results.
+import type { DataArray, DType } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+
+/** A backend-owned block of device memory. Its shape and dtype live on the tensor. */
+export interface Storage {
+  readonly byteLength: number;
+}
+
+/** A dense tensor as a kernel sees it. */
+export interface KernelTensor {
+  readonly storage: Storage;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'sign'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'square'
+  | 'reciprocal'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  /** GELU, tanh approximation (GPT-2's "gelu_new"). */
+  | 'gelu'
+  /** GELU, exact erf form (BERT's "gelu"). */
+  | 'geluErf'
+  | 'erf'
+  | 'sin'
+  | 'cos'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'logicalNot';
+
+/** Element-wise binary ops. Comparisons and logical ops produce `bool`. */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr'
+  /** Fused gradients: `(x or y, dy) → dx`, so a backward pass is one kernel, not three. */
+  | 'reluGrad'
+  | 'geluGrad'
+  | 'geluErfGrad'
+  | 'tanhGrad'
+  | 'sigmoidGrad';
+
+export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+export const LOGICAL_OPS: ReadonlySet<BinaryOp> = new Set(['logicalAnd', 'logicalOr']);
+
+/** Reductions over one axis. `argmax`/`argmin` produce i32 (first index on ties). */
+export type ReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/** A tensor seen as (outer, size, inner): the middle axis is the one reduced or indexed. */
+export interface AxisLayout {
+  readonly outer: number;
+  readonly size: number;
+  readonly inner: number;
+}
+
+export interface MatmulParams {
+  /** A is stored as (…, k, m) and read transposed. */
+  readonly transA: boolean;
+  /** B is stored as (…, n, k) and read transposed. */
+  readonly transB: boolean;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** Broadcast batch shape of the output (…, m, n). */
+  readonly batchShape: Shape;
+  /** Element strides of A's and B's batch dims over `batchShape` (0 where broadcast). */
+  readonly aBatchStrides: readonly number[];
+  readonly bBatchStrides: readonly number[];
+}
+
+/** A strided view of a storage: element (i0, i1, …) lives at offset + Σ i_d·strides_d. */
+export interface StridedView {
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+export interface RowsLayout {
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** Counter-based random stream: element i of a call draws from (seed, offset + i). */
+export interface RandomParams {
+  readonly size: number;
+  readonly distribution: 'uniform' | 'normal';
+  /** uniform: [a, b); normal: mean a, standard deviation b. */
+  readonly a: number;
+  readonly b: number;
+  readonly seed: number;
+  readonly offset: number;
+}
+
+export interface AdamWParams {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** 1-based step count, for bias correction. */
+  readonly step: number;
+}
+
+export interface BackendMemory {
+  /** Bytes held by live storages. */
+  readonly bytesInUse: number;
+  /** Bytes kept in a reuse pool (0 for backends without one). */
+  readonly bytesPooled: number;
+  readonly storages: number;
+}
+
+export interface BackendInfo {
+  readonly name: string;
+  /** Human-readable device, e.g. "CPU (typed arrays)" or an adapter name. */
+  readonly device: string;
+  readonly [key: string]: unknown;
+}
+
+export interface Backend {
+  readonly name: string;
+  describe(): BackendInfo;
+
+  // Memory -----------------------------------------------------------------
+  upload(values: DataArray, dtype: DType): Storage;
+  /** Resolves to a fresh host copy of the first `size` elements. */
+  read(storage: Storage, dtype: DType, size: number): Promise<DataArray>;
+  /** Uninitialised storage for `size` elements; contents are unspecified. */
+  alloc(size: number, dtype: DType): Storage;
+  release(storage: Storage): void;
+  memory(): BackendMemory;
+  /** Resolves when all enqueued work has finished (a no-op for synchronous backends). */
+  sync(): Promise<void>;
+
+  // Creation and conversion -----------------------------------------------
+  fill(size: number, dtype: DType, value: number): Storage;
+  cast(x: KernelTensor, to: DType): Storage;
+  random(params: RandomParams): Storage;
+
+  // Element-wise ------------------------------------------------------------
+  /** Output dtype equals the input's, except `logicalNot` (bool). */
+  unary(op: UnaryOp, x: KernelTensor): Storage;
+  /** `a` and `b` share a dtype and broadcast to `outShape`. */
+  binary(op: BinaryOp, a: KernelTensor, b: KernelTensor, outShape: Shape): Storage;
+  /** `cond` is bool; `a` and `b` share a dtype; all three broadcast to `outShape`. */
+  where(cond: KernelTensor, a: KernelTensor, b: KernelTensor, outShape: Shape): Storage;
+
+  // Movement ----------------------------------------------------------------
+  /** Copies `shape` elements from a strided view of `src` into a strided view of `dst` (in place). */
+  copyStrided(
+    src: Storage,
+    dst: Storage,
+    dtype: DType,
+    shape: Shape,
+    srcView: StridedView,
+    dstView: StridedView,
+  ): void;
+
+  // Reductions and linear algebra -----------------------------------------
+  /** Reduces the middle axis of (outer, size, inner) → (outer, inner). */
+  reduce(op: ReduceOp, x: KernelTensor, layout: AxisLayout): Storage;
+  /** f32 (…, m, k)·(…, k, n) → (…batchShape, m, n). */
+  matmul(a: KernelTensor, b: KernelTensor, params: MatmulParams): Storage;
+
+  // Indexing ----------------------------------------------------------------
+  /** x as (outer, size, inner), i32 indices (m) → (outer, m, inner). */
+  indexSelect(x: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage;
+  /** Adjoint of indexSelect: src (outer, m, inner) summed into zeros (outer, size, inner). */
+  indexAdd(src: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage;
+  /** x (outer, size, inner), indices (outer, m, inner) → out[o, j, i] = x[o, idx[o, j, i], i]. */
+  gatherAlong(x: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage;
+  /** Adjoint of gatherAlong: src (outer, m, inner) summed into zeros (outer, size, inner). */
+  scatterAddAlong(src: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage;
+
+  // Fused neural-network kernels --------------------------------------------
+  /** Row-wise softmax (or log-softmax) over the last axis, numerically stable. */
+  softmax(x: KernelTensor, layout: RowsLayout, log: boolean): Storage;
+  /** Given the forward output y and dy: softmax dx = y·(dy − Σdy·y); log-softmax dx = dy − e^y·Σdy. */
+  softmaxBackward(y: KernelTensor, dy: KernelTensor, layout: RowsLayout, log: boolean): Storage;
+  /** Row-wise layer norm; returns y and the per-row mean and 1/σ for the backward pass. */
+  layerNorm(
+    x: KernelTensor,
+    weight: KernelTensor | null,
+    bias: KernelTensor | null,
+    layout: RowsLayout,
+    eps: number,
+  ): { y: Storage; mean: Storage; rstd: Storage };
+  layerNormBackward(
+    dy: KernelTensor,
+    x: KernelTensor,
+    weight: KernelTensor | null,
+    mean: KernelTensor,
+    rstd: KernelTensor,
+    layout: RowsLayout,
+  ): { dx: Storage; dWeight: Storage; dBias: Storage };
+  /** Per-row −log softmax(logits)[target] (0 where target = ignoreIndex) and log Σ e^logits. */
+  crossEntropy(
+    logits: KernelTensor,
+    targets: KernelTensor,
+    layout: RowsLayout,
+    ignoreIndex: number,
+  ): { losses: Storage; logSumExp: Storage };
+  /** dlogits = (softmax − onehot(target))·dLoss[row], 0 on ignored rows. */
+  crossEntropyBackward(
+    logits: KernelTensor,
+    targets: KernelTensor,
+    logSumExp: KernelTensor,
+    dLosses: KernelTensor,
+    layout: RowsLayout,
+    ignoreIndex: number,
+  ): Storage;
+
+  // Selection and sampling --------------------------------------------------
+  /** The k largest (or smallest) per row, sorted; ties keep the lower index first. */
+  topk(
+    x: KernelTensor,
+    layout: RowsLayout,
+    k: number,
+    largest: boolean,
+  ): { values: Storage; indices: Storage };
+  /** Samples column indices per row from non-negative weights (normalised per row). */
+  multinomial(
+    probs: KernelTensor,
+    layout: RowsLayout,
+    numSamples: number,
+    replacement: boolean,
+    seed: number,
+    offset: number,
+  ): Storage;
+
+  // Optimisation --------------------------------------------------------------
+  /** One AdamW step, in place on param, m and v (decoupled weight decay). */
+  adamw(param: Storage, grad: KernelTensor, m: Storage, v: Storage, params: AdamWParams): void;
+}

@@ -1,0 +1,113 @@
+// The backend registry: backends register themselves (an instance, or a factory for
+// ones that need async set-up such as WebGPU), `setBackend` picks one, `getBackend`
+// returns the current one. With no explicit choice, the highest-priority backend that
+// is already initialised is used.
+import { TensorError } from '../errors.js';
+import type { Backend } from './backend.js';
+
+export interface BackendRegistration {
+  readonly name: string;
+  /** Higher wins when no backend was chosen explicitly (cpu = 1). */
+  readonly priority?: number;
+  readonly create: () => Backend | Promise<Backend>;
+}
+
+interface Entry {
+  readonly registration: BackendRegistration;
+  instance: Backend | null;
+  pending: Promise<Backend> | null;
+}
+
+const entries = new Map<string, Entry>();
+let current: Backend | null = null;
+
+/** Registers a backend instance or factory under its name (replacing an earlier one). */
+export function registerBackend(
+  backend: Backend | BackendRegistration,
+  options: { priority?: number } = {},
+): void {
+  if ('create' in backend) {
+    entries.set(backend.name, { registration: backend, instance: null, pending: null });
+    return;
+  }
+  const registration: BackendRegistration = {
+    name: backend.name,
+    priority: options.priority ?? 1,
+    create: () => backend,
+  };
+  entries.set(backend.name, { registration, instance: backend, pending: null });
+}
+
+export function listBackends(): string[] {
+  return [...entries.values()]
+    .sort((a, b) => (b.registration.priority ?? 1) - (a.registration.priority ?? 1))
+    .map((e) => e.registration.name);
+}
+
+/** Creates (once) and returns the named backend without making it current. */
+export async function initBackend(name: string): Promise<Backend> {
+  const entry = entries.get(name);
+  if (!entry) {
+    const known = listBackends();
+    throw new TensorError(
+      'setBackend',
+      `no backend named '${name}' is registered (registered: ${known.length > 0 ? known.join(', ') : 'none'})`,
+    );
+  }
+  if (entry.instance) return entry.instance;
+  entry.pending ??= Promise.resolve(entry.registration.create()).then(
+    (backend) => {
+      entry.instance = backend;
+      return backend;
+    },
+    (error: unknown) => {
+      entry.pending = null;
+      throw error;
+    },
+  );
+  return entry.pending;
+}
+
+/** Makes the named backend current; tensors created afterwards live on it. */
+export async function setBackend(name: string): Promise<Backend> {
+  const backend = await initBackend(name);
+  current = backend;
+  return backend;
+}
+
+/** Sets an already-created backend as current without awaiting (for synchronous backends). */
+export function useBackend(name: string): Backend {
+  const entry = entries.get(name);
+  if (!entry?.instance) {
+    throw new TensorError(
+      'useBackend',
+      `backend '${name}' is not initialised; await setBackend('${name}') instead`,
+    );
+  }
+  current = entry.instance;
+  return current;
+}
+
+export function getBackend(): Backend {
+  if (current) return current;
+  let best: Entry | null = null;
+  for (const entry of entries.values()) {
+    if (!entry.instance) continue;
+    if (!best || (entry.registration.priority ?? 1) > (best.registration.priority ?? 1)) best = entry;
+  }
+  if (!best?.instance) {
+    throw new TensorError(
+      'getBackend',
+      "no backend is available: import '@tensorlm/backend-cpu' (or another backend) and call setBackend()",
+    );
+  }
+  current = best.instance;
+  return current;
+}
+
+/** Removes a backend (tests and plugins that unload). */
+export function removeBackend(name: string): void {
+  const entry = entries.get(name);
+  if (entry?.instance && current === entry.instance) current = null;
+  entries.delete(name);
+}
