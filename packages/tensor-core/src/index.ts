@@ -31,6 +31,7 @@ export {
   useBackend,
 } from './backend/registry.js';
 export { TensorError } from './errors.js';
+export { assign } from './ops/assign.js';
 export {
   arange,
   type CreateOptions,

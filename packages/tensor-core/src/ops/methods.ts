@@ -4,6 +4,7 @@
 import { type BackwardOptions, backward as runBackward } from '../autograd/backward.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
+import { assign } from './assign.js';
 import { onesLike } from './creation.js';
 import * as ew from './elementwise.js';
 import { gather, indexSelect } from './indexing.js';
@@ -66,6 +67,8 @@ declare module '../tensor/tensor.js' {
     logSoftmax(axis?: number): Tensor;
     clone(): Tensor;
     detach(): Tensor;
+    /** Copies `value` into this leaf tensor in place (inside noGrad for parameters). */
+    assign(value: Tensor): Tensor;
     /** Gradients of this (scalar, or with `gradient`) tensor into every leaf that requires grad. */
     backward(gradient?: Tensor, options?: BackwardOptions): void;
   }
@@ -224,6 +227,9 @@ const methods: Partial<Record<keyof Tensor, (this: Tensor, ...args: never[]) => 
   },
   detach(this: Tensor) {
     return shp.detach(this);
+  },
+  assign(this: Tensor, value: Tensor) {
+    return assign(this, value);
   },
   backward(this: Tensor, gradient?: Tensor, options?: BackwardOptions) {
     runBackward(

@@ -334,6 +334,24 @@ export function runBackendConformance(options: ConformanceOptions): void {
         );
       });
 
+      it('assign updates a leaf in place (views see it) and refuses to run with grad recording on', async () => {
+        await use();
+        const p = T.tensor([1, 2, 3, 4], { requiresGrad: true });
+        const view = p.detach().reshape([2, 2]);
+        assertThrows(
+          () => T.assign(p, T.zeros([4])),
+          /assign: a tensor that requires grad can only be assigned inside noGrad/,
+          'grad mode',
+        );
+        assertThrows(
+          () => T.noGrad(() => T.assign(p, T.zeros([3]))),
+          /assign: value of shape \[3\] does not match the target's \[4\]/,
+          'shape',
+        );
+        T.noGrad(() => T.assign(p, T.tensor([5, 6, 7, 8])));
+        assertClose(await view.data(), [5, 6, 7, 8], { rtol: 0, atol: 0 }, 'view sees the update');
+      });
+
       it('backward through a freed graph is an error unless retainGraph', async () => {
         await use();
         const x = T.tensor([1, 2], { requiresGrad: true });
