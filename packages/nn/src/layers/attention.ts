@@ -1,0 +1,217 @@
+// Multi-head attention: the scaled dot-product core every model here shares, the masks
+// it takes (causal, padding), and a general MultiHeadAttention module (causal or
+// bidirectional, fused or separate Q/K/V) for models built from parts.
+import {
+  type Backend,
+  dropout,
+  equal,
+  getBackend,
+  logicalNot,
+  logicalOr,
+  maskedFill,
+  matmul,
+  reshape,
+  softmax,
+  split,
+  type Tensor,
+  tensor,
+  transpose,
+  unsqueeze,
+} from '@tensorlm/tensor-core';
+import { NnError } from '../errors.js';
+import { Module } from '../module/module.js';
+import { Dropout } from './dropout.js';
+import { Linear } from './linear.js';
+
+/**
+ * The score masked positions get before softmax: the lowest f32, as Hugging Face uses
+ * (not −∞), so a row with every key masked becomes uniform instead of NaN.
+ */
+export const MASKED_SCORE = -3.4028234663852886e38;
+
+/**
+ * Causal mask (1, 1, T, S), true where attention is NOT allowed: query i (at absolute
+ * position `pastLength + i`) may see keys 0 … pastLength + i. S = pastLength + T.
+ */
+export function causalMask(length: number, options: { pastLength?: number; backend?: Backend } = {}): Tensor {
+  const pastLength = options.pastLength ?? 0;
+  const keys = pastLength + length;
+  const masked = new Uint8Array(length * keys);
+  for (let i = 0; i < length; i++) {
+    for (let j = pastLength + i + 1; j < keys; j++) masked[i * keys + j] = 1;
+  }
+  return tensor(masked, [1, 1, length, keys], { dtype: 'bool', backend: options.backend ?? getBackend() });
+}
+
+/**
+ * Padding mask (B, 1, 1, S), true where attention is NOT allowed, from an HF-style
+ * attention mask (B, S): 1 (or true) for tokens to attend to, 0 for padding.
+ */
+export function paddingMask(attentionMask: Tensor): Tensor {
+  if (attentionMask.rank !== 2) {
+    throw new NnError(`attentionMask must be (batch, seq), got [${attentionMask.shape.join(', ')}]`);
+  }
+  const isPad = attentionMask.dtype === 'bool' ? logicalNot(attentionMask) : equal(attentionMask, 0);
+  return unsqueeze(unsqueeze(isPad, 1), 1);
+}
+
+/** Either mask, or their union when both are given. */
+export function combineMasks(a: Tensor | null, b: Tensor | null): Tensor | null {
+  if (a && b) return logicalOr(a, b);
+  return a ?? b;
+}
+
+export interface AttentionOptions {
+  /** Bool mask broadcastable to (B, nh, T, S), true where attention is NOT allowed. */
+  mask?: Tensor | null;
+  /** Dropout on the attention probabilities (active only when `training`). */
+  dropoutP?: number;
+  training?: boolean;
+}
+
+export interface AttentionResult {
+  /** (B, nh, T, hs) */
+  output: Tensor;
+  /** (B, nh, T, S): softmax probabilities before dropout, for visualisation. */
+  weights: Tensor;
+}
+
+/** softmax(q·kᵀ/√hs + mask)·v over heads: q (B, nh, T, hs), k and v (B, nh, S, hs). */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): AttentionResult {
+  const hs = q.shape.at(-1)!;
+  let att = matmul(q, k, { transposeB: true }).mul(1 / Math.sqrt(hs)); // (B, nh, T, S)
+  if (options.mask) att = maskedFill(att, options.mask, MASKED_SCORE);
+  const weights = softmax(att, -1);
+  const dropped = dropout(weights, options.dropoutP ?? 0, { training: options.training ?? false });
+  const output = matmul(dropped, v); // (B, nh, T, hs)
+  return { output, weights };
+}
+
+/** (B, T, C) → (B, nh, T, hs) */
+export function splitHeads(x: Tensor, numHeads: number): Tensor {
+  const [b, t, c] = x.shape as [number, number, number];
+  return transpose(reshape(x, [b, t, numHeads, c / numHeads]), 1, 2);
+}
+
+/** (B, nh, T, hs) → (B, T, C) */
+export function mergeHeads(x: Tensor): Tensor {
+  const [b, nh, t, hs] = x.shape as [number, number, number, number];
+  return reshape(transpose(x, 1, 2), [b, t, nh * hs]);
+}
+
+export interface MultiHeadAttentionOptions {
+  embedDim: number;
+  numHeads: number;
+  /** Each position sees only itself and earlier ones (decoders). Default false. */
+  causal?: boolean;
+  /** One (3C, C) projection `qkv` instead of `query`, `key`, `value`. Default false. */
+  fusedQkv?: boolean;
+  /** Biases on the projections. Default true. */
+  bias?: boolean;
+  /** Dropout on attention probabilities and on the output. Default 0. */
+  dropout?: number;
+  /** N(0, initStd²) init for the projections; default PyTorch's Linear init. */
+  initStd?: number;
+}
+
+export interface MultiHeadAttentionCallOptions {
+  /** HF-style (B, T) mask: 1 for tokens, 0 for padding keys. */
+  attentionMask?: Tensor | null;
+}
+
+/**
+ * Self-attention over (B, T, C) with `numHeads` heads of C / numHeads each, as in
+ * "Attention is all you need"; `forwardWithWeights` also returns the attention map.
+ */
+export class MultiHeadAttention extends Module {
+  static override readonly typeName: string = 'MultiHeadAttention';
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly causal: boolean;
+  readonly fusedQkv: boolean;
+  readonly dropoutP: number;
+  readonly qkv: Linear | null = null;
+  readonly query: Linear | null = null;
+  readonly key: Linear | null = null;
+  readonly value: Linear | null = null;
+  readonly out_proj: Linear;
+  readonly resid_dropout: Dropout;
+
+  constructor(options: MultiHeadAttentionOptions) {
+    super();
+    const { embedDim, numHeads } = options;
+    if (
+      !Number.isInteger(embedDim) ||
+      !Number.isInteger(numHeads) ||
+      numHeads <= 0 ||
+      embedDim % numHeads !== 0
+    ) {
+      throw new NnError(
+        `MultiHeadAttention: embedDim (${embedDim}) must be a positive multiple of numHeads (${numHeads})`,
+      );
+    }
+    this.embedDim = embedDim;
+    this.numHeads = numHeads;
+    this.causal = options.causal ?? false;
+    this.fusedQkv = options.fusedQkv ?? false;
+    this.dropoutP = options.dropout ?? 0;
+    const linearOptions = {
+      bias: options.bias ?? true,
+      ...(options.initStd === undefined ? {} : { initStd: options.initStd }),
+    };
+    if (this.fusedQkv) this.qkv = this.addModule('qkv', new Linear(embedDim, 3 * embedDim, linearOptions));
+    else {
+      this.query = this.addModule('query', new Linear(embedDim, embedDim, linearOptions));
+      this.key = this.addModule('key', new Linear(embedDim, embedDim, linearOptions));
+      this.value = this.addModule('value', new Linear(embedDim, embedDim, linearOptions));
+    }
+    this.out_proj = this.addModule('out_proj', new Linear(embedDim, embedDim, linearOptions));
+    this.resid_dropout = this.addModule('resid_dropout', new Dropout(this.dropoutP));
+  }
+
+  /** (B, T, C) → (B, T, C) */
+  forward(x: Tensor, options: MultiHeadAttentionCallOptions = {}): Tensor {
+    return this.forwardWithWeights(x, options).output;
+  }
+
+  /** (B, T, C) → output (B, T, C) and attention weights (B, nh, T, T). */
+  forwardWithWeights(
+    x: Tensor,
+    options: MultiHeadAttentionCallOptions = {},
+  ): { output: Tensor; weights: Tensor } {
+    if (x.rank !== 3 || x.shape[2] !== this.embedDim) {
+      throw new NnError(
+        `MultiHeadAttention: input must be (B, T, ${this.embedDim}), got [${x.shape.join(', ')}]`,
+      );
+    }
+    const t = x.shape[1]!;
+    let q: Tensor;
+    let k: Tensor;
+    let v: Tensor;
+    if (this.qkv) [q, k, v] = split(this.qkv.forward(x), this.embedDim, 2) as [Tensor, Tensor, Tensor];
+    else [q, k, v] = [this.query!.forward(x), this.key!.forward(x), this.value!.forward(x)];
+    q = splitHeads(q, this.numHeads); // (B, nh, T, hs)
+    k = splitHeads(k, this.numHeads);
+    v = splitHeads(v, this.numHeads);
+    const mask = combineMasks(
+      this.causal ? causalMask(t, { backend: x.backend }) : null,
+      options.attentionMask ? paddingMask(options.attentionMask) : null,
+    );
+    const { output, weights } = scaledDotProductAttention(q, k, v, {
+      mask,
+      dropoutP: this.dropoutP,
+      training: this.training,
+    });
+    const y = this.resid_dropout.forward(this.out_proj.forward(mergeHeads(output))); // (B, T, C)
+    return { output: y, weights };
+  }
+
+  override extraRepr(): string {
+    return `embed_dim=${this.embedDim}, num_heads=${this.numHeads}, causal=${this.causal ? 'True' : 'False'}`;
+  }
+}

@@ -1,0 +1,264 @@
+// GPT (decoder-only transformer) as Hugging Face's GPT2LMHeadModel: pre-LN blocks with
+// causal self-attention, learned positions, a tied LM head, and HF parameter names and
+// layouts (Conv1D weights stored (in, out)) so GPT-2 checkpoints load unchanged.
+import { add, arange, concat, crossEntropy, split, type Tensor } from '@tensorlm/tensor-core';
+import { NnError } from '../errors.js';
+import { activationModule, type GELU, type ReLU } from '../layers/activations.js';
+import {
+  causalMask,
+  combineMasks,
+  mergeHeads,
+  paddingMask,
+  scaledDotProductAttention,
+  splitHeads,
+} from '../layers/attention.js';
+import { ModuleList } from '../layers/containers.js';
+import { Conv1D } from '../layers/conv1d.js';
+import { Dropout } from '../layers/dropout.js';
+import { Embedding } from '../layers/embedding.js';
+import { LayerNorm } from '../layers/layer-norm.js';
+import { Linear } from '../layers/linear.js';
+import { Module, onMeta } from '../module/module.js';
+import { type GPTConfig, type GPTConfigInput, gptConfig } from './gpt-config.js';
+
+/** Cached keys and values of one layer, (B, nh, S, hs) each, for incremental decoding. */
+export interface LayerPast {
+  key: Tensor;
+  value: Tensor;
+}
+
+interface AttentionCall {
+  /** Bool mask broadcastable to (B, nh, T, S), true where attention is not allowed. */
+  mask: Tensor | null;
+  layerPast?: LayerPast | undefined;
+}
+
+/** Causal multi-head self-attention with a fused Q/K/V projection (`c_attn`). */
+export class GPT2Attention extends Module {
+  static override readonly typeName: string = 'GPT2Attention';
+  readonly c_attn: Conv1D;
+  readonly c_proj: Conv1D;
+  readonly attn_dropout: Dropout;
+  readonly resid_dropout: Dropout;
+  readonly nHead: number;
+  readonly nEmbd: number;
+
+  constructor(config: GPTConfig) {
+    super();
+    const std = config.initializerRange;
+    this.nHead = config.nHead;
+    this.nEmbd = config.nEmbd;
+    this.c_attn = this.addModule(
+      'c_attn',
+      new Conv1D(3 * config.nEmbd, config.nEmbd, { initStd: std, bias: config.qkvBias }),
+    );
+    // Residual projections are scaled by 1/√(2·nLayer) (GPT-2 paper, section 2.3).
+    this.c_proj = this.addModule(
+      'c_proj',
+      new Conv1D(config.nEmbd, config.nEmbd, { initStd: std / Math.sqrt(2 * config.nLayer) }),
+    );
+    this.attn_dropout = this.addModule('attn_dropout', new Dropout(config.attnPdrop));
+    this.resid_dropout = this.addModule('resid_dropout', new Dropout(config.residPdrop));
+  }
+
+  /** x (B, T, C) → y (B, T, C), this layer's keys/values, and the attention weights (B, nh, T, S). */
+  forward(x: Tensor, call: AttentionCall): { output: Tensor; present: LayerPast; weights: Tensor } {
+    const [q0, k0, v0] = split(this.c_attn.forward(x), this.nEmbd, 2) as [Tensor, Tensor, Tensor]; // (B, T, C) each
+    const q = splitHeads(q0, this.nHead); // (B, nh, T, hs)
+    let k = splitHeads(k0, this.nHead); // (B, nh, T, hs)
+    let v = splitHeads(v0, this.nHead); // (B, nh, T, hs)
+    if (call.layerPast) {
+      k = concat([call.layerPast.key, k], 2); // (B, nh, S, hs), S = past + T
+      v = concat([call.layerPast.value, v], 2);
+    }
+    const { output, weights } = scaledDotProductAttention(q, k, v, {
+      mask: call.mask,
+      dropoutP: this.attn_dropout.p,
+      training: this.training,
+    }); // (B, nh, T, hs)
+    const y = this.resid_dropout.forward(this.c_proj.forward(mergeHeads(output))); // (B, T, C)
+    return { output: y, present: { key: k, value: v }, weights };
+  }
+}
+
+/** The feed-forward half of a block: C → 4C → C with GELU (tanh approximation). */
+export class GPT2MLP extends Module {
+  static override readonly typeName: string = 'GPT2MLP';
+  readonly c_fc: Conv1D;
+  readonly c_proj: Conv1D;
+  readonly act: GELU | ReLU;
+  readonly dropout: Dropout;
+
+  constructor(config: GPTConfig) {
+    super();
+    const inner = config.nInner ?? 4 * config.nEmbd;
+    const std = config.initializerRange;
+    this.c_fc = this.addModule('c_fc', new Conv1D(inner, config.nEmbd, { initStd: std }));
+    this.c_proj = this.addModule(
+      'c_proj',
+      new Conv1D(config.nEmbd, inner, { initStd: std / Math.sqrt(2 * config.nLayer) }),
+    );
+    this.act = this.addModule('act', activationModule(config.activation) as GELU | ReLU);
+    this.dropout = this.addModule('dropout', new Dropout(config.residPdrop));
+  }
+
+  /** (B, T, C) → (B, T, C) */
+  forward(x: Tensor): Tensor {
+    const h = this.act.forward(this.c_fc.forward(x)); // (B, T, 4C)
+    return this.dropout.forward(this.c_proj.forward(h)); // (B, T, C)
+  }
+}
+
+/** Pre-LN transformer block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
+export class GPT2Block extends Module {
+  static override readonly typeName: string = 'GPT2Block';
+  readonly ln_1: LayerNorm;
+  readonly attn: GPT2Attention;
+  readonly ln_2: LayerNorm;
+  readonly mlp: GPT2MLP;
+
+  constructor(config: GPTConfig) {
+    super();
+    this.ln_1 = this.addModule('ln_1', new LayerNorm(config.nEmbd, { eps: config.layerNormEpsilon }));
+    this.attn = this.addModule('attn', new GPT2Attention(config));
+    this.ln_2 = this.addModule('ln_2', new LayerNorm(config.nEmbd, { eps: config.layerNormEpsilon }));
+    this.mlp = this.addModule('mlp', new GPT2MLP(config));
+  }
+
+  /** (B, T, C) → (B, T, C) */
+  forward(x: Tensor, call: AttentionCall): { hidden: Tensor; present: LayerPast; weights: Tensor } {
+    const attn = this.attn.forward(this.ln_1.forward(x), call);
+    const h = add(x, attn.output); // (B, T, C)
+    const hidden = add(h, this.mlp.forward(this.ln_2.forward(h))); // (B, T, C)
+    return { hidden, present: attn.present, weights: attn.weights };
+  }
+}
+
+export interface GPTForwardOptions {
+  /** HF-style (B, S) mask over past + current tokens: 1 to attend, 0 for padding. */
+  attentionMask?: Tensor | null;
+  /** Keys and values of earlier tokens (from a previous call's `pastKeyValues`). */
+  pastKeyValues?: readonly LayerPast[] | null;
+  /** Return every layer's keys and values for the next incremental call. */
+  useCache?: boolean;
+  /** Return every layer's attention weights (B, nh, T, S). */
+  outputAttentions?: boolean;
+}
+
+export interface GPTModelOutput {
+  /** (B, T, C) after the final LayerNorm. */
+  lastHiddenState: Tensor;
+  pastKeyValues: LayerPast[] | null;
+  attentions: Tensor[] | null;
+}
+
+/** The transformer trunk: token + position embeddings, `h` blocks, final LayerNorm. */
+export class GPT2Model extends Module {
+  static override readonly typeName: string = 'GPT2Model';
+  readonly config: GPTConfig;
+  readonly wte: Embedding;
+  readonly wpe: Embedding;
+  readonly drop: Dropout;
+  readonly h: ModuleList<GPT2Block>;
+  readonly ln_f: LayerNorm;
+
+  constructor(config: GPTConfigInput) {
+    super();
+    const c = gptConfig(config);
+    this.config = c;
+    this.wte = this.addModule('wte', new Embedding(c.vocabSize, c.nEmbd, { initStd: c.initializerRange }));
+    this.wpe = this.addModule('wpe', new Embedding(c.blockSize, c.nEmbd, { initStd: c.initializerRange }));
+    this.drop = this.addModule('drop', new Dropout(c.embdPdrop));
+    this.h = this.addModule('h', new ModuleList(Array.from({ length: c.nLayer }, () => new GPT2Block(c))));
+    this.ln_f = this.addModule('ln_f', new LayerNorm(c.nEmbd, { eps: c.layerNormEpsilon }));
+  }
+
+  /** ids (B, T) i32 → hidden states (B, T, C). */
+  forward(ids: Tensor, options: GPTForwardOptions = {}): GPTModelOutput {
+    if (ids.rank !== 2 || ids.dtype !== 'i32') {
+      throw new NnError(
+        `GPT2Model: input ids must be an i32 (batch, seq) tensor, got ${ids.dtype} [${ids.shape.join(', ')}]`,
+      );
+    }
+    const t = ids.shape[1]!;
+    const past = options.pastKeyValues ?? null;
+    if (past && past.length !== this.h.length) {
+      throw new NnError(`GPT2Model: pastKeyValues has ${past.length} layers, the model has ${this.h.length}`);
+    }
+    const pastLength = past?.[0]?.key.shape[2] ?? 0;
+    if (pastLength + t > this.config.blockSize) {
+      throw new NnError(
+        `GPT2Model: ${pastLength + t} positions (past ${pastLength} + ${t} new) exceed blockSize ${this.config.blockSize}`,
+      );
+    }
+    const pos = arange(pastLength, pastLength + t, 1, { backend: ids.backend }); // (T)
+    const tokEmb = this.wte.forward(ids); // (B, T, C)
+    const posEmb = this.wpe.forward(pos); // (T, C)
+    let x = this.drop.forward(add(tokEmb, posEmb)); // (B, T, C)
+    const mask = combineMasks(
+      causalMask(t, { pastLength, backend: ids.backend }), // (1, 1, T, S)
+      options.attentionMask ? paddingMask(options.attentionMask) : null, // (B, 1, 1, S)
+    );
+    const presents: LayerPast[] = [];
+    const attentions: Tensor[] = [];
+    let layer = 0;
+    for (const block of this.h) {
+      const out = block.forward(x, { mask, layerPast: past?.[layer] });
+      x = out.hidden;
+      presents.push(out.present);
+      attentions.push(out.weights);
+      layer++;
+    }
+    return {
+      lastHiddenState: this.ln_f.forward(x), // (B, T, C)
+      pastKeyValues: options.useCache ? presents : null,
+      attentions: options.outputAttentions ? attentions : null,
+    };
+  }
+}
+
+export interface GPTLMForwardOptions extends GPTForwardOptions {
+  /** (B, T) i32 next-token targets (already shifted, as nanoGPT); adds `loss`. */
+  targets?: Tensor | null;
+  /** Target id that does not count in the loss (default −100, as PyTorch). */
+  ignoreIndex?: number;
+}
+
+export interface GPTLMOutput {
+  /** (B, T, vocab) */
+  logits: Tensor;
+  /** Mean cross-entropy over counted targets, when `targets` were given. */
+  loss: Tensor | null;
+  pastKeyValues: LayerPast[] | null;
+  attentions: Tensor[] | null;
+}
+
+/** GPT with a language-modelling head (`lm_head`, tied to `transformer.wte` by default). */
+export class GPT2LMHeadModel extends Module {
+  static override readonly typeName: string = 'GPT2LMHeadModel';
+  readonly config: GPTConfig;
+  readonly transformer: GPT2Model;
+  readonly lm_head: Linear;
+
+  constructor(config: GPTConfigInput) {
+    super();
+    const c = gptConfig(config);
+    this.config = c;
+    this.transformer = this.addModule('transformer', new GPT2Model(c));
+    const head = () => new Linear(c.nEmbd, c.vocabSize, { bias: false, initStd: c.initializerRange });
+    // A tied head is built shape-only and then shares wte's weight: no throwaway init.
+    this.lm_head = this.addModule('lm_head', c.tieWordEmbeddings ? onMeta(head) : head());
+    if (c.tieWordEmbeddings) this.lm_head.tieParameter('weight', this.transformer.wte);
+  }
+
+  /** ids (B, T) i32 → logits (B, T, vocab), and the loss when targets are given. */
+  forward(ids: Tensor, options: GPTLMForwardOptions = {}): GPTLMOutput {
+    const out = this.transformer.forward(ids, options);
+    const logits = this.lm_head.forward(out.lastHiddenState); // (B, T, vocab)
+    let loss: Tensor | null = null;
+    if (options.targets) {
+      loss = crossEntropy(logits, options.targets, { ignoreIndex: options.ignoreIndex ?? -100 });
+    }
+    return { logits, loss, pastKeyValues: out.pastKeyValues, attentions: out.attentions };
+  }
+}
