@@ -1,0 +1,23 @@
+// @tensorlm/backend-webgpu: importing this package registers the 'webgpu' backend
+// (priority above cpu). `await setBackend('webgpu')` creates the device; with no
+// adapter it fails with a clear message, and `selectBackend()` falls back to cpu.
+import { registerBackend } from '@tensorlm/tensor-core';
+import { type AcquiredDevice, acquireDevice } from './device.js';
+import { WebGPUBackend } from './webgpu-backend.js';
+
+export { type AcquiredDevice, acquireDevice, WebGPUBackend };
+
+/** Creates a WebGPU backend on the best adapter, or throws when there is none. */
+export async function createWebGPUBackend(options: { debug?: boolean } = {}): Promise<WebGPUBackend> {
+  const acquired = await acquireDevice();
+  if (!acquired) {
+    throw new Error(
+      'backend-webgpu: no WebGPU adapter found (in Node, Dawn needs Vulkan, Metal, D3D12 or Mesa OpenGL: run tooling/setup)',
+    );
+  }
+  const debug =
+    options.debug ?? (typeof process !== 'undefined' && process.env.TENSORLM_WEBGPU_DEBUG === '1');
+  return new WebGPUBackend(acquired, { debug });
+}
+
+registerBackend({ name: 'webgpu', priority: 2, create: () => createWebGPUBackend() });

@@ -1,0 +1,261 @@
+// Element-wise WGSL kernels: unary, binary and `where` with broadcasting (strides in the
+// params uniform, rank a specialisation constant; a contiguous fast path when shapes
+// match), dtype casts and fills. One pipeline per (op, dtype, rank), cached.
+import {
+  type BinaryOp,
+  broadcastStrides,
+  type DType,
+  type Shape,
+  sizeOf,
+  type UnaryOp,
+} from '@tensorlm/tensor-core';
+import { ParamWriter, WGSL_DIM_HELPER } from '../params.js';
+import type { GpuRuntime } from '../runtime.js';
+import { elementMain, grid, MATH, wgslType } from './wgsl.js';
+
+function unaryExpression(op: UnaryOp, dtype: DType): string {
+  if (dtype !== 'f32') {
+    const integer: Partial<Record<UnaryOp, string>> = {
+      neg: '-x',
+      abs: 'abs(x)',
+      sign: 'sign(x)',
+      square: 'x * x',
+      relu: 'max(x, 0)',
+      floor: 'x',
+      ceil: 'x',
+      round: 'x',
+      logicalNot: 'select(0u, 1u, x == 0u)',
+    };
+    const expr = integer[op];
+    if (!expr) throw new Error(`backend-webgpu: unary '${op}' is not defined for ${dtype}`);
+    return expr;
+  }
+  const float: Record<UnaryOp, string> = {
+    neg: '-x',
+    abs: 'abs(x)',
+    sign: 'sign(x)',
+    exp: 'exp(x)',
+    log: 'log(x)',
+    sqrt: 'sqrt(x)',
+    rsqrt: '1.0 / sqrt(x)',
+    square: 'x * x',
+    reciprocal: '1.0 / x',
+    tanh: 'tanhStable(x)',
+    sigmoid: '1.0 / (1.0 + exp(-x))',
+    relu: 'select(x, 0.0, x <= 0.0)',
+    gelu: 'geluTanh(x)',
+    geluErf: 'geluErf(x)',
+    erf: 'erfApprox(x)',
+    sin: 'sin(x)',
+    cos: 'cos(x)',
+    floor: 'floor(x)',
+    ceil: 'ceil(x)',
+    round: 'round(x)',
+    logicalNot: 'select(0u, 1u, x == 0.0)',
+  };
+  return float[op];
+}
+
+function binaryExpression(op: BinaryOp, t: string): string {
+  const zero = t === 'f32' ? '0.0' : t === 'i32' ? '0' : '0u';
+  const table: Record<BinaryOp, string> = {
+    add: 'a + b',
+    sub: 'a - b',
+    mul: 'a * b',
+    div: 'a / b',
+    pow: 'powSigned(a, b)',
+    maximum: 'max(a, b)',
+    minimum: 'min(a, b)',
+    eq: 'select(0u, 1u, a == b)',
+    ne: 'select(0u, 1u, a != b)',
+    lt: 'select(0u, 1u, a < b)',
+    le: 'select(0u, 1u, a <= b)',
+    gt: 'select(0u, 1u, a > b)',
+    ge: 'select(0u, 1u, a >= b)',
+    logicalAnd: `select(0u, 1u, a != ${zero} && b != ${zero})`,
+    logicalOr: `select(0u, 1u, a != ${zero} || b != ${zero})`,
+    reluGrad: 'select(0.0, b, a > 0.0)',
+    geluGrad: 'geluTanhGrad(a) * b',
+    geluErfGrad: 'geluErfGrad(a) * b',
+    tanhGrad: 'b * (1.0 - a * a)',
+    sigmoidGrad: 'b * a * (1.0 - a)',
+  };
+  return table[op];
+}
+
+const BOOL_RESULT = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
+
+/** WGSL that turns flat output index `i` into input offsets `off0…offN` via the dims blocks. */
+function broadcastIndex(rank: number, inputs: number): string {
+  const decls = Array.from({ length: inputs }, (_, k) => `var off${k} = 0u;`).join(' ');
+  const adds = Array.from(
+    { length: inputs },
+    (_, k) => `off${k} = off${k} + c * dimAt(p.strides${k}, d);`,
+  ).join(' ');
+  return `
+  var rem = i; ${decls}
+  for (var k = 0u; k < ${rank}u; k = k + 1u) {
+    let d = ${rank}u - (k + 1u);
+    let s = dimAt(p.shape, d);
+    let c = rem % s;
+    rem = rem / s;
+    ${adds}
+  }`;
+}
+
+export function unaryKernel(
+  rt: GpuRuntime,
+  op: UnaryOp,
+  x: GPUBuffer,
+  dtype: DType,
+  size: number,
+  out: GPUBuffer,
+): void {
+  const t = wgslType(dtype);
+  const outT = op === 'logicalNot' ? 'u32' : t;
+  const pipeline = rt.pipeline(
+    `unary:${op}:${dtype}`,
+    () => `${MATH}
+struct Params { size: u32 }
+@group(0) @binding(0) var<storage, read> X: array<${t}>;
+@group(0) @binding(1) var<storage, read_write> Out: array<${outT}>;
+@group(0) @binding(2) var<uniform> p: Params;
+${elementMain('p.size')}
+  let x = X[i];
+  Out[i] = ${unaryExpression(op, dtype)};
+}`,
+  );
+  rt.dispatch(`unary:${op}`, pipeline, [x, out], new ParamWriter().u32(size), grid(size));
+}
+
+export function binaryKernel(
+  rt: GpuRuntime,
+  op: BinaryOp,
+  a: GPUBuffer,
+  aShape: Shape,
+  b: GPUBuffer,
+  bShape: Shape,
+  dtype: DType,
+  out: GPUBuffer,
+  outShape: Shape,
+): void {
+  const t = wgslType(dtype);
+  const outT = BOOL_RESULT.has(op) ? 'u32' : t;
+  const size = sizeOf(outShape);
+  const same = sizeOf(aShape) === size && sizeOf(bShape) === size;
+  const rank = outShape.length;
+  const key = `binary:${op}:${dtype}:${same ? 'same' : rank}`;
+  const pipeline = rt.pipeline(key, () =>
+    same
+      ? `${MATH}
+struct Params { size: u32 }
+@group(0) @binding(0) var<storage, read> A: array<${t}>;
+@group(0) @binding(1) var<storage, read> B: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> Out: array<${outT}>;
+@group(0) @binding(3) var<uniform> p: Params;
+${elementMain('p.size')}
+  let a = A[i];
+  let b = B[i];
+  Out[i] = ${binaryExpression(op, t)};
+}`
+      : `${MATH}${WGSL_DIM_HELPER}
+struct Params { size: u32, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<storage, read> A: array<${t}>;
+@group(0) @binding(1) var<storage, read> B: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> Out: array<${outT}>;
+@group(0) @binding(3) var<uniform> p: Params;
+${elementMain('p.size')}
+${broadcastIndex(rank, 2)}
+  let a = A[off0];
+  let b = B[off1];
+  Out[i] = ${binaryExpression(op, t)};
+}`,
+  );
+  const params = new ParamWriter().u32(size);
+  if (!same)
+    params.dims(outShape).dims(broadcastStrides(aShape, outShape)).dims(broadcastStrides(bShape, outShape));
+  rt.dispatch(key, pipeline, [a, b, out], params, grid(size));
+}
+
+export function whereKernel(
+  rt: GpuRuntime,
+  cond: GPUBuffer,
+  condShape: Shape,
+  a: GPUBuffer,
+  aShape: Shape,
+  b: GPUBuffer,
+  bShape: Shape,
+  out: GPUBuffer,
+  outShape: Shape,
+): void {
+  const rank = outShape.length;
+  const size = sizeOf(outShape);
+  const key = `where:${rank}`;
+  // Values move as raw 32-bit words, so one pipeline serves every dtype.
+  const pipeline = rt.pipeline(
+    key,
+    () => `${WGSL_DIM_HELPER}
+struct Params { size: u32, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2>, strides2: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<storage, read> C: array<u32>;
+@group(0) @binding(1) var<storage, read> A: array<u32>;
+@group(0) @binding(2) var<storage, read> B: array<u32>;
+@group(0) @binding(3) var<storage, read_write> Out: array<u32>;
+@group(0) @binding(4) var<uniform> p: Params;
+${elementMain('p.size')}
+${broadcastIndex(rank, 3)}
+  Out[i] = select(B[off2], A[off1], C[off0] != 0u);
+}`,
+  );
+  const params = new ParamWriter()
+    .u32(size)
+    .dims(outShape)
+    .dims(broadcastStrides(condShape, outShape))
+    .dims(broadcastStrides(aShape, outShape))
+    .dims(broadcastStrides(bShape, outShape));
+  rt.dispatch(key, pipeline, [cond, a, b, out], params, grid(size));
+}
+
+export function castKernel(
+  rt: GpuRuntime,
+  x: GPUBuffer,
+  from: DType,
+  to: DType,
+  size: number,
+  out: GPUBuffer,
+): void {
+  const src = wgslType(from);
+  const dst = wgslType(to);
+  const expr =
+    to === 'bool'
+      ? `select(0u, 1u, x != ${src === 'f32' ? '0.0' : src === 'i32' ? '0' : '0u'})`
+      : `${dst}(x)`;
+  const key = `cast:${from}:${to}`;
+  const pipeline = rt.pipeline(
+    key,
+    () => `
+struct Params { size: u32 }
+@group(0) @binding(0) var<storage, read> X: array<${src}>;
+@group(0) @binding(1) var<storage, read_write> Out: array<${dst}>;
+@group(0) @binding(2) var<uniform> p: Params;
+${elementMain('p.size')}
+  let x = X[i];
+  Out[i] = ${expr};
+}`,
+  );
+  rt.dispatch(key, pipeline, [x, out], new ParamWriter().u32(size), grid(size));
+}
+
+/** Writes a 32-bit pattern (the value's bits in the dtype's layout) to every element. */
+export function fillKernel(rt: GpuRuntime, out: GPUBuffer, size: number, bits: number): void {
+  const pipeline = rt.pipeline(
+    'fill',
+    () => `
+struct Params { size: u32, bits: u32 }
+@group(0) @binding(0) var<storage, read_write> Out: array<u32>;
+@group(0) @binding(1) var<uniform> p: Params;
+${elementMain('p.size')}
+  Out[i] = p.bits;
+}`,
+  );
+  rt.dispatch('fill', pipeline, [out], new ParamWriter().u32(size).u32(bits), grid(size));
+}
