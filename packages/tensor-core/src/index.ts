@@ -27,6 +27,8 @@ export {
   listBackends,
   registerBackend,
   removeBackend,
+  type SelectBackendOptions,
+  selectBackend,
   setBackend,
   useBackend,
 } from './backend/registry.js';

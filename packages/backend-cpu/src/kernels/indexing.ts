@@ -1,11 +1,11 @@
 // Index kernels: index_select / index_add over (outer, size, inner) with one shared
 // index list, and gather / scatter-add along an axis with a per-position index.
 // Out-of-range indices are an error that names the kernel, the index and the bound.
-import type { AxisLayout, DataArray } from '@tensorlm/tensor-core';
+import { type AxisLayout, type DataArray, TensorError } from '@tensorlm/tensor-core';
 
 function checkIndex(kernel: string, index: number, size: number): void {
   if (index < 0 || index >= size) {
-    throw new RangeError(`${kernel}: index ${index} is out of range for an axis of size ${size}`);
+    throw new TensorError(kernel, `index ${index} is out of range for an axis of size ${size}`);
   }
 }
 

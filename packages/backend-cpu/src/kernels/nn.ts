@@ -1,7 +1,7 @@
 // Fused neural-network kernels over rows of the last axis: softmax / log-softmax
 // (max-subtracted, so large logits stay finite) and their backward, layer norm
 // forward/backward, and cross-entropy forward/backward. Accumulation in f64.
-import type { RowsLayout } from '@tensorlm/tensor-core';
+import { type RowsLayout, TensorError } from '@tensorlm/tensor-core';
 
 export function softmaxKernel(
   x: Float32Array,
@@ -120,8 +120,9 @@ export function layerNormBackwardKernel(
 
 function checkTarget(target: number, cols: number, ignoreIndex: number): void {
   if (target !== ignoreIndex && (target < 0 || target >= cols)) {
-    throw new RangeError(
-      `crossEntropy: target ${target} is out of range for ${cols} classes (ignoreIndex is ${ignoreIndex})`,
+    throw new TensorError(
+      'crossEntropy',
+      `target ${target} is out of range for ${cols} classes (ignoreIndex is ${ignoreIndex})`,
     );
   }
 }

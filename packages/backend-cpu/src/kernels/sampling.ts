@@ -1,6 +1,6 @@
 // Random draws from tensor-core's counter-based generator (so CPU and WebGPU agree),
 // top-k selection with a bounded heap, and multinomial sampling by inverse CDF.
-import { type DataArray, type RandomParams, type RowsLayout, rng } from '@tensorlm/tensor-core';
+import { type DataArray, type RandomParams, type RowsLayout, rng, TensorError } from '@tensorlm/tensor-core';
 
 export function randomKernel(out: Float32Array, p: RandomParams): void {
   const key = rng.keyFromSeed(p.seed);
@@ -95,15 +95,17 @@ export function multinomialKernel(
     for (let c = 0; c < cols; c++) {
       const w = probs[r * cols + c]!;
       if (!(w >= 0) || !Number.isFinite(w)) {
-        throw new RangeError(
-          `multinomial: row ${r} has an invalid weight ${w} (weights must be finite and ≥ 0)`,
+        throw new TensorError(
+          'multinomial',
+          `row ${r} has an invalid weight ${w} (weights must be finite and ≥ 0)`,
         );
       }
       weights[c] = w;
       total += w;
     }
     for (let s = 0; s < numSamples; s++) {
-      if (!(total > 0)) throw new RangeError(`multinomial: row ${r} has no positive weight left to sample`);
+      if (!(total > 0))
+        throw new TensorError('multinomial', `row ${r} has no positive weight left to sample`);
       const u = rng.uniformAt(key, offset + r * numSamples + s) * total;
       let cumulative = 0;
       let pick = -1;

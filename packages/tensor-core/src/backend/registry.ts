@@ -111,3 +111,32 @@ export function removeBackend(name: string): void {
   if (entry?.instance && current === entry.instance) current = null;
   entries.delete(name);
 }
+
+export interface SelectBackendOptions {
+  /** A backend name, or 'auto' (default: $TENSORLM_BACKEND, else 'auto'). */
+  preferred?: string;
+  /** Where the fallback notice goes (default console.warn). */
+  notice?: (line: string) => void;
+}
+
+/**
+ * Makes the best available backend current: the one named by `preferred` or
+ * $TENSORLM_BACKEND (an error if it cannot start), otherwise the highest-priority
+ * registered backend that initialises, falling back down the list with a one-line
+ * notice per backend that could not start.
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<Backend> {
+  const fromEnv = typeof process !== 'undefined' ? process.env?.TENSORLM_BACKEND : undefined;
+  const requested = options.preferred ?? fromEnv ?? 'auto';
+  if (requested !== 'auto') return setBackend(requested);
+  const notice = options.notice ?? ((line: string) => console.warn(line));
+  for (const name of listBackends()) {
+    try {
+      return await setBackend(name);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      notice(`tensorlm: backend '${name}' is unavailable (${reason}); trying the next one`);
+    }
+  }
+  throw new TensorError('selectBackend', 'no registered backend could start; import @tensorlm/backend-cpu');
+}

@@ -23,10 +23,10 @@ import { sumToShape } from './reduce.js';
 
 export function cast(x: Tensor, dtype: DType): Tensor {
   const backend = backendOf('cast', x);
-  if (x.dtype === dtype) return x.withShape(x.shape);
-  const out = wrap(backend, backend.cast(x, dtype), x.shape, dtype);
-  // Only float→float carries a gradient; casts to integers cut the graph, as in PyTorch.
-  return out;
+  // Same dtype: a view that keeps the gradient flowing (a no-op cast must not cut the graph).
+  if (x.dtype === dtype) return record(x.withShape(x.shape), 'cast', [x], (dy) => [dy]);
+  // Casts between different dtypes cut the graph, as in PyTorch: only f32 carries gradients.
+  return wrap(backend, backend.cast(x, dtype), x.shape, dtype);
 }
 
 // ---------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
   const offset = sub(c, r); // (rows, cols): column − row
   const keep = lower ? lessEqual(offset, diagonal) : greaterEqual(offset, diagonal);
   for (const t of [r, c, offset]) t.dispose();
-  return where(keep, x, 0);
+  return where(keep, x, x.dtype === 'bool' ? false : 0);
 }
 
 /** Lower triangle (elements with column − row ≤ diagonal); the rest zero. */

@@ -522,6 +522,47 @@ export const opCases: readonly OpCase[] = [
     run: (x) => T.layerNorm(x, [5], { eps: 1e-12 }),
     reference: (x) => R.layerNorm(x, 5, null, null, 1e-12),
   },
+  // Wide rows exercise the workgroup-cooperative paths GPU backends use past ~64 columns.
+  {
+    name: 'layerNorm on wide rows with a large mean',
+    inputs: [f([3, 300]), f([300]), f([300])],
+    run: (x, w, b) => T.layerNorm(T.add(x, 20), 300, { weight: w, bias: b }),
+    reference: (x, w, b) =>
+      R.layerNorm(
+        R.map(x, (v) => v + 20),
+        300,
+        w,
+        b,
+        1e-5,
+      ),
+    tol: 1e-4,
+  },
+  {
+    name: 'softmax on wide rows',
+    inputs: [f([2, 300])],
+    run: (x) => T.softmax(x),
+    reference: (x) => R.softmax(x, -1),
+  },
+  {
+    name: 'sum over a long last axis',
+    inputs: [f([3, 300])],
+    run: (x) => T.sum(x, -1),
+    reference: (x) => R.sum(x, [1]),
+  },
+  {
+    name: 'argmax over a long last axis',
+    inputs: [f([2, 300])],
+    run: (x) => T.argmax(x, -1),
+    reference: (x) => R.argReduce(x, 1, (v, b) => v > b),
+    dtype: 'i32',
+  },
+  {
+    name: 'crossEntropy over many classes',
+    inputs: [f([3, 300]), { shape: [3], dtype: 'i32', values: [7, 299, 150] }],
+    run: (l, t) => T.crossEntropy(l, t),
+    reference: (l, t) =>
+      R.nd([], [R.crossEntropyRows(l, Array.from(t.data), -100).reduce((a, b) => a + b, 0) / 3]),
+  },
   {
     name: 'crossEntropy mean with ignoreIndex',
     inputs: [f([5, 4]), { shape: [5], dtype: 'i32', values: [2, -100, 0, 3, 1] }],

@@ -352,6 +352,19 @@ export function runBackendConformance(options: ConformanceOptions): void {
         assertClose(await view.data(), [5, 6, 7, 8], { rtol: 0, atol: 0 }, 'view sees the update');
       });
 
+      it('a cast to the same dtype keeps the gradient; tril keeps a bool mask bool', async () => {
+        await use();
+        const x = T.tensor([1, 2], { requiresGrad: true });
+        T.sum(T.mul(T.cast(x, 'f32'), 3)).backward();
+        assertClose(await x.grad!.data(), [3, 3], { rtol: 0, atol: 0 }, 'gradient through cast');
+        const mask = T.tril(T.ones([3, 3], { dtype: 'bool' }));
+        assert(mask.dtype === 'bool', `tril of bool gave ${mask.dtype}`);
+        assert(
+          JSON.stringify(await mask.toArray()) === '[[true,false,false],[true,true,false],[true,true,true]]',
+          'tril mask',
+        );
+      });
+
       it('backward through a freed graph is an error unless retainGraph', async () => {
         await use();
         const x = T.tensor([1, 2], { requiresGrad: true });
