@@ -33,6 +33,20 @@ fn rowMax(value: f32, lane: u32) -> f32 {
   return peak;
 }
 const NEG_INF = -3.4028234663852886e38;
+var<workgroup> scratchPair: array<vec2<f32>, ${WORKGROUP}>;
+// Two sums in one reduction. (Calling rowSum twice in a row miscomputed the second sum
+// on Dawn's OpenGL backend over llvmpipe; one paired reduction is also half the barriers.)
+fn rowSumPair(value: vec2<f32>, lane: u32) -> vec2<f32> {
+  scratchPair[lane] = value;
+  workgroupBarrier();
+  for (var stride = ${WORKGROUP / 2}u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { scratchPair[lane] = scratchPair[lane] + scratchPair[lane + stride]; }
+    workgroupBarrier();
+  }
+  let pair = scratchPair[0];
+  workgroupBarrier();
+  return pair;
+}
 `;
 
 const ROW_MAIN = /* wgsl */ `
@@ -146,12 +160,24 @@ struct Params { rows: u32, cols: u32, eps: f32 }
 @group(0) @binding(6) var<uniform> p: Params;
 ${ROW_REDUCE}
 ${ROW_MAIN}
+  // One pass over the row for Σ(x − s) and Σ(x − s)², shifted by the row's first element
+  // so the variance does not cancel catastrophically when the mean is large.
+  var shift = 0.0;
+  if (live) { shift = X[base]; }
   var total = 0.0;
-  if (live) { for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) { total = total + X[base + c]; } }
-  let mu = rowSum(total, lane) / f32(p.cols);
   var squares = 0.0;
-  if (live) { for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) { let d = X[base + c] - mu; squares = squares + d * d; } }
-  let inv = inverseSqrt(rowSum(squares, lane) / f32(p.cols) + p.eps);
+  if (live) {
+    for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
+      let d = X[base + c] - shift;
+      total = total + d;
+      squares = squares + d * d;
+    }
+  }
+  let sums = rowSumPair(vec2<f32>(total, squares), lane) / f32(p.cols);
+  let meanShifted = sums.x;
+  let meanSquares = sums.y;
+  let mu = shift + meanShifted;
+  let inv = inverseSqrt(max(meanSquares - meanShifted * meanShifted, 0.0) + p.eps);
   if (!live) { return; }
   if (lane == 0u) { Mean[row] = mu; Rstd[row] = inv; }
   for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
@@ -204,8 +230,9 @@ ${ROW_MAIN}
       gx = gx + gc * (X[base + c] - mu) * inv;
     }
   }
-  let meanG = rowSum(g, lane) / f32(p.cols);
-  let meanGX = rowSum(gx, lane) / f32(p.cols);
+  let means = rowSumPair(vec2<f32>(g, gx), lane) / f32(p.cols);
+  let meanG = means.x;
+  let meanGX = means.y;
   if (!live) { return; }
   for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
     let xhat = (X[base + c] - mu) * inv;
