@@ -91,18 +91,17 @@ export class BertSelfAttention extends Module {
   }
 }
 
-/** Attention output projection, then post-LN around the residual: LN(dropout(dense(h)) + x). */
-export class BertSelfOutput extends Module {
-  static override readonly typeName: string = 'BertSelfOutput';
+/** A projection to C, then post-LN around the residual: LN(dropout(dense(h)) + x). */
+abstract class BertProjectionOutput extends Module {
   readonly dense: Linear;
   readonly LayerNorm: LayerNorm;
   readonly dropout: Dropout;
 
-  constructor(config: BertConfig) {
+  constructor(config: BertConfig, inFeatures: number) {
     super();
     this.dense = this.addModule(
       'dense',
-      new Linear(config.hiddenSize, config.hiddenSize, { initStd: config.initializerRange }),
+      new Linear(inFeatures, config.hiddenSize, { initStd: config.initializerRange }),
     );
     this.LayerNorm = this.addModule(
       'LayerNorm',
@@ -113,6 +112,15 @@ export class BertSelfOutput extends Module {
 
   forward(hidden: Tensor, residual: Tensor): Tensor {
     return this.LayerNorm.forward(add(this.dropout.forward(this.dense.forward(hidden)), residual)); // (B, T, C)
+  }
+}
+
+/** Attention output projection (C → C) with the post-LN residual. */
+export class BertSelfOutput extends BertProjectionOutput {
+  static override readonly typeName: string = 'BertSelfOutput';
+
+  constructor(config: BertConfig) {
+    super(config, config.hiddenSize);
   }
 }
 
@@ -156,28 +164,12 @@ export class BertIntermediate extends Module {
   }
 }
 
-/** The feed-forward contraction back to C, then post-LN around the residual. */
-export class BertOutput extends Module {
+/** The feed-forward contraction back to C (intermediate → C) with the post-LN residual. */
+export class BertOutput extends BertProjectionOutput {
   static override readonly typeName: string = 'BertOutput';
-  readonly dense: Linear;
-  readonly LayerNorm: LayerNorm;
-  readonly dropout: Dropout;
 
   constructor(config: BertConfig) {
-    super();
-    this.dense = this.addModule(
-      'dense',
-      new Linear(config.intermediateSize, config.hiddenSize, { initStd: config.initializerRange }),
-    );
-    this.LayerNorm = this.addModule(
-      'LayerNorm',
-      new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }),
-    );
-    this.dropout = this.addModule('dropout', new Dropout(config.hiddenDropoutProb));
-  }
-
-  forward(hidden: Tensor, residual: Tensor): Tensor {
-    return this.LayerNorm.forward(add(this.dropout.forward(this.dense.forward(hidden)), residual)); // (B, T, C)
+    super(config, config.intermediateSize);
   }
 }
 
