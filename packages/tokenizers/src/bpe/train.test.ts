@@ -35,8 +35,10 @@ describe('BPE training', () => {
 
   it('each learned merge is the most frequent pair at its step (recounted naively)', () => {
     const corpus = hasSharedData ? readShared('the-verdict/the-verdict.txt') : SMALL_CORPUS.repeat(20);
-    const tok = trainBpe(corpus, { vocabSize: 256 + 150, minFrequency: 2 });
-    expect(tok.vocabSize).toBe(406);
+    // The small fallback corpus runs out of pairs seen twice before 150 merges.
+    const merges = hasSharedData ? 150 : 40;
+    const tok = trainBpe(corpus, { vocabSize: 256 + merges, minFrequency: 2 });
+    expect(tok.vocabSize).toBe(256 + merges);
     // Independent recount: words as arrays of symbol strings, merges applied left to right.
     const counts = new Map<string, number>();
     for (const word of preTokenize(corpus)) counts.set(word, (counts.get(word) ?? 0) + 1);
