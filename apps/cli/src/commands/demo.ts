@@ -97,7 +97,9 @@ export async function runDemo(
     loss.dispose();
   }
 
-  const accuracy = await tidy(() => mean(equal(argmax(forward(points), 1), labels).cast('f32'))).item();
+  const hits = tidy(() => mean(equal(argmax(forward(points), 1), labels).cast('f32')));
+  const accuracy = await hits.item();
+  hits.dispose();
   log(`accuracy on the training points: ${(accuracy * 100).toFixed(1)}%`);
   for (const t of [...parameters, points, labels]) t.dispose();
   return { losses, accuracy };

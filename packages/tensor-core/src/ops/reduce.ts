@@ -35,10 +35,8 @@ function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor 
   for (let i = axes.length - 1; i >= 0; i--) {
     const axis = axes[i]!;
     const layout = splitAroundAxis(shape, axis);
-    if (op === 'mean' || op === 'sum' || op === 'max' || op === 'min') {
-      if (layout.size === 0 && (op === 'max' || op === 'min')) {
-        throw new TensorError(op, `cannot reduce an empty axis ${axis} of shape ${formatShape(x.shape)}`);
-      }
+    if (layout.size === 0 && (op === 'max' || op === 'min')) {
+      throw new TensorError(op, `cannot reduce an empty axis ${axis} of shape ${formatShape(x.shape)}`);
     }
     shape[axis] = 1;
     const next = wrap(
