@@ -1,0 +1,2 @@
+// @tensorlm/decoding: text generation for causal language models.
+export {};

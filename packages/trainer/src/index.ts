@@ -1,0 +1,2 @@
+// @tensorlm/trainer: optimizers, schedules and the training loop.
+export {};
