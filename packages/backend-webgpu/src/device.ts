@@ -42,6 +42,9 @@ function requiredLimits(adapter: GPUAdapter): Record<string, number> {
     'maxComputeWorkgroupSizeX',
     'maxComputeWorkgroupSizeY',
     'maxComputeWorkgroupStorageSize',
+    // Alignment limits are better when smaller: finer windows into big buffers.
+    'minStorageBufferOffsetAlignment',
+    'minUniformBufferOffsetAlignment',
   ] as const;
   const limits: Record<string, number> = {};
   for (const name of wanted) {

@@ -3,12 +3,12 @@
 // adapter it fails with a clear message, and `selectBackend()` falls back to cpu.
 import { registerBackend } from '@tensorlm/tensor-core';
 import { type AcquiredDevice, acquireDevice } from './device.js';
-import { WebGPUBackend } from './webgpu-backend.js';
+import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu-backend.js';
 
-export { type AcquiredDevice, acquireDevice, WebGPUBackend };
+export { type AcquiredDevice, acquireDevice, WebGPUBackend, type WebGPUBackendOptions };
 
 /** Creates a WebGPU backend on the best adapter, or throws when there is none. */
-export async function createWebGPUBackend(options: { debug?: boolean } = {}): Promise<WebGPUBackend> {
+export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const acquired = await acquireDevice();
   if (!acquired) {
     throw new Error(
@@ -17,7 +17,7 @@ export async function createWebGPUBackend(options: { debug?: boolean } = {}): Pr
   }
   const debug =
     options.debug ?? (typeof process !== 'undefined' && process.env.TENSORLM_WEBGPU_DEBUG === '1');
-  return new WebGPUBackend(acquired, { debug });
+  return new WebGPUBackend(acquired, { ...options, debug });
 }
 
 registerBackend({ name: 'webgpu', priority: 2, create: () => createWebGPUBackend() });

@@ -13,6 +13,20 @@ const MAX_DISPATCHES_PER_SUBMIT = 512;
 const ARENA_BYTES = 256 * 1024;
 const POOL_LIMIT_BYTES = 1024 * 1024 * 1024;
 
+/** A byte range of a buffer, bound alone: how kernels reach tensors larger than one binding allows. */
+export interface BufferWindow {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** What a kernel binds: a whole buffer, or a window of one. */
+export type GpuBinding = GPUBuffer | BufferWindow;
+
+function isWindow(binding: GpuBinding): binding is BufferWindow {
+  return 'offset' in binding;
+}
+
 export interface GpuBufferStorage {
   readonly buffer: GPUBuffer;
   /** Bytes the tensor uses (the buffer may be larger: its size class). */
@@ -45,10 +59,16 @@ export class GpuRuntime {
   #error: Error | null = null;
   #lastKernel = '(none)';
   readonly debug: boolean;
+  /** Most bytes one storage binding may hold: the device's limit, or a lower cap for tests. */
+  readonly bindingLimit: number;
 
-  constructor(device: GPUDevice, debug = false) {
+  constructor(device: GPUDevice, options: { debug?: boolean; maxBindingBytes?: number } = {}) {
     this.device = device;
-    this.debug = debug;
+    this.debug = options.debug ?? false;
+    this.bindingLimit = Math.min(
+      device.limits.maxStorageBufferBindingSize,
+      options.maxBindingBytes ?? Number.POSITIVE_INFINITY,
+    );
     this.#alignment = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
     this.#arena = device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM | COPY_DST });
     device.addEventListener('uncapturederror', (event) => {
@@ -69,7 +89,10 @@ export class GpuRuntime {
 
   allocate(byteLength: number): GpuBufferStorage {
     this.checkError();
-    const size = sizeClass(byteLength);
+    // A size class never pushes a tensor that fits one binding past the binding limit.
+    const bindable = this.bindingLimit;
+    let size = sizeClass(byteLength);
+    if (byteLength <= bindable && size > bindable) size = Math.ceil(byteLength / 16) * 16;
     const list = this.#free.get(size);
     let buffer = list?.pop();
     if (buffer) this.#pooledBytes -= size;
@@ -155,7 +178,7 @@ export class GpuRuntime {
   dispatch(
     kernel: string,
     pipeline: GPUComputePipeline,
-    buffers: readonly GPUBuffer[],
+    buffers: readonly GpuBinding[],
     params: ParamWriter,
     workgroups: readonly [number, number?, number?],
   ): void {
@@ -167,10 +190,16 @@ export class GpuRuntime {
     const offset = this.#arenaOffset;
     this.#arenaCpu.set(new Uint8Array(params.words.buffer, 0, bytes), offset);
     this.#arenaOffset = Math.ceil((offset + bytes) / this.#alignment) * this.#alignment;
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
-      binding,
-      resource: { buffer },
-    }));
+    const limit = this.bindingLimit;
+    const entries: GPUBindGroupEntry[] = buffers.map((b, binding) => {
+      if (isWindow(b)) return { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } };
+      if (b.size > limit) {
+        throw new Error(
+          `backend-webgpu: kernel '${kernel}' cannot bind a ${b.size}-byte buffer (the binding limit is ${limit}); this op does not split large tensors yet`,
+        );
+      }
+      return { binding, resource: { buffer: b } };
+    });
     entries.push({ binding: buffers.length, resource: { buffer: this.#arena, offset, size: bytes } });
     if (this.debug) this.device.pushErrorScope('validation');
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });

@@ -24,7 +24,7 @@ import {
 } from '@tensorlm/tensor-core';
 import type { AcquiredDevice } from './device.js';
 import { binaryKernel, castKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
-import { indexSelectKernel, scatterAddKernel } from './kernels/indexing.js';
+import { indexSelectKernel, type RowWindow, scatterAddKernel } from './kernels/indexing.js';
 import { matmulKernel } from './kernels/matmul.js';
 import { copyStridedKernel } from './kernels/movement.js';
 import {
@@ -38,9 +38,17 @@ import {
 import { adamwKernel } from './kernels/optim.js';
 import { reduceKernel } from './kernels/reduce.js';
 import { multinomialKernel, randomKernel, topkKernel } from './kernels/sampling.js';
-import { type GpuBufferStorage, GpuRuntime } from './runtime.js';
+import { type GpuBinding, type GpuBufferStorage, GpuRuntime } from './runtime.js';
 
 const WORD = 4;
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}
 
 function bufferOf(storage: Storage): GPUBuffer {
   const buffer = (storage as Partial<GpuBufferStorage>).buffer;
@@ -53,15 +61,32 @@ function bufferOf(storage: Storage): GPUBuffer {
 
 const buf = (t: KernelTensor) => bufferOf(t.storage);
 
+/** Elements [start, start + count) of a buffer of 4-byte words. */
+type ElementRange = readonly [start: number, count: number];
+
+function window(buffer: GPUBuffer, [start, count]: ElementRange): GpuBinding {
+  return { buffer, offset: start * WORD, size: count * WORD };
+}
+
+export interface WebGPUBackendOptions {
+  /** Wrap every dispatch in error scopes, naming the failing kernel (slower). */
+  debug?: boolean;
+  /**
+   * Caps the bytes one storage binding holds below the device's limit, so tests can
+   * drive the paths that split big tensors (GPT-2's embedding) with small ones.
+   */
+  maxBindingBytes?: number;
+}
+
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
   readonly runtime: GpuRuntime;
   readonly #info: AcquiredDevice;
   readonly #zeros: GpuBufferStorage;
 
-  constructor(acquired: AcquiredDevice, options: { debug?: boolean } = {}) {
+  constructor(acquired: AcquiredDevice, options: WebGPUBackendOptions = {}) {
     this.#info = acquired;
-    this.runtime = new GpuRuntime(acquired.device, options.debug ?? false);
+    this.runtime = new GpuRuntime(acquired.device, options);
     this.#zeros = this.runtime.allocate(16);
     this.runtime.clear(this.#zeros.buffer, 16);
     this.runtime.bytesInUse -= 16;
@@ -85,14 +110,92 @@ export class WebGPUBackend implements Backend {
   }
 
   #alloc(size: number): GpuBufferStorage {
-    const bytes = size * WORD;
-    const limit = this.runtime.device.limits.maxStorageBufferBindingSize;
-    if (bytes > limit) {
+    return this.runtime.allocate(size * WORD);
+  }
+
+  /**
+   * Splits `size` elements into ranges of at most one storage binding each, with byte
+   * offsets the device accepts: element-wise kernels then run once per range on windows
+   * of their buffers. Tensors that fit one binding (nearly all) get a single range.
+   */
+  #ranges(size: number): ElementRange[] {
+    const limit = this.runtime.bindingLimit;
+    if (size * WORD <= limit) return [[0, size]];
+    const align = Math.max(this.runtime.device.limits.minStorageBufferOffsetAlignment, WORD) / WORD;
+    const chunk = Math.floor(limit / WORD / align) * align;
+    const ranges: ElementRange[] = [];
+    for (let start = 0; start < size; start += chunk) ranges.push([start, Math.min(chunk, size - start)]);
+    return ranges;
+  }
+
+  /**
+   * Windows of whole rows (each `rowElements` long) that fit one binding, for the index
+   * kernels on tensors past the binding limit (GPT-2's 50257 × 768 token embedding).
+   */
+  #rowWindows(rows: number, rowLengths: readonly number[]): RowWindow[] {
+    const maxElements = Math.floor(this.runtime.bindingLimit / WORD);
+    const longest = Math.max(...rowLengths);
+    if (rows * longest <= maxElements) return [{ start: 0, count: rows }];
+    // Every window must start at a byte offset the device accepts, in each buffer.
+    const align = Math.max(this.runtime.device.limits.minStorageBufferOffsetAlignment, WORD) / WORD;
+    const step = rowLengths.reduce((acc, len) => lcm(acc, align / gcd(len, align)), 1);
+    const perWindow = Math.floor(maxElements / longest / step) * step;
+    if (perWindow === 0)
       throw new Error(
-        `backend-webgpu: a tensor of ${size} elements (${bytes} bytes) exceeds this device's maxStorageBufferBindingSize (${limit}); split it or use the cpu backend`,
+        `backend-webgpu: rows of ${longest} elements are too long to split into storage bindings`,
       );
+    const windows: RowWindow[] = [];
+    for (let start = 0; start < rows; start += perWindow)
+      windows.push({ start, count: Math.min(perWindow, rows - start) });
+    return windows;
+  }
+
+  /**
+   * Row windows of C (with A) and of Wᵀ (C's columns) for an unbatched A · Bᵀ whose
+   * operands or result exceed one binding; null when everything fits, or when the
+   * layout is one this split does not cover (then the dispatch reports the limit).
+   */
+  #matmulWindows(p: MatmulParams): { rows: RowWindow[]; cols: RowWindow[] } | null {
+    const maxElements = Math.floor(this.runtime.bindingLimit / WORD);
+    if (Math.max(p.m * p.k, p.n * p.k, p.m * p.n) <= maxElements) return null;
+    if (p.transA || !p.transB) return null;
+    const cols = this.#rowWindows(p.n, [p.k]);
+    const rows = this.#rowWindows(p.m, [p.k, p.n]);
+    return { rows, cols };
+  }
+
+  /** Runs an index kernel once per row window of `big` (the side past the binding limit), or once. */
+  #forEachRowWindow(
+    big: GPUBuffer,
+    layout: AxisLayout,
+    run: (bound: GpuBinding, rows: RowWindow) => void,
+  ): void {
+    const windows = layout.outer === 1 ? this.#rowWindows(layout.size, [layout.inner]) : [];
+    if (windows.length <= 1) {
+      run(big, { start: 0, count: layout.size });
+      return;
     }
-    return this.runtime.allocate(bytes);
+    for (const rows of windows)
+      run(window(big, [rows.start * layout.inner, rows.count * layout.inner]), rows);
+  }
+
+  /** Runs `run` once per binding-sized range, binding each buffer's window (whole buffers when one range). */
+  #forEachRange(
+    size: number,
+    buffers: readonly GPUBuffer[],
+    run: (bound: GpuBinding[], count: number, start: number) => void,
+  ): void {
+    const ranges = this.#ranges(size);
+    if (ranges.length === 1) {
+      run([...buffers], size, 0);
+      return;
+    }
+    for (const range of ranges)
+      run(
+        buffers.map((b) => window(b, range)),
+        range[1],
+        range[0],
+      );
   }
 
   upload(values: DataArray, dtype: DType): Storage {
@@ -140,7 +243,8 @@ export class WebGPUBackend implements Backend {
           : dtype === 'i32'
             ? new Int32Array([value])
             : new Uint32Array([value ? 1 : 0]);
-      fillKernel(this.runtime, out.buffer, size, new Uint32Array(word.buffer)[0]!);
+      const bits = new Uint32Array(word.buffer)[0]!;
+      this.#forEachRange(size, [out.buffer], ([o], count) => fillKernel(this.runtime, o!, count, bits));
     }
     return out;
   }
@@ -148,28 +252,44 @@ export class WebGPUBackend implements Backend {
   cast(x: KernelTensor, to: DType): Storage {
     const size = sizeOf(x.shape);
     const out = this.#alloc(size);
-    if (size > 0) castKernel(this.runtime, buf(x), x.dtype, to, size, out.buffer);
+    if (size > 0)
+      this.#forEachRange(size, [buf(x), out.buffer], ([src, dst], count) =>
+        castKernel(this.runtime, src!, x.dtype, to, count, dst!),
+      );
     return out;
   }
 
   random(params: RandomParams): Storage {
     const out = this.#alloc(params.size);
-    randomKernel(this.runtime, out.buffer, params);
+    // Element i draws from counter offset + i (normal: 2i and 2i + 1), so a range starting
+    // at `start` continues the same stream.
+    const perElement = params.distribution === 'normal' ? 2 : 1;
+    this.#forEachRange(params.size, [out.buffer], ([o], count, start) =>
+      randomKernel(this.runtime, o!, { ...params, size: count, offset: params.offset + start * perElement }),
+    );
     return out;
   }
 
   unary(op: UnaryOp, x: KernelTensor): Storage {
     const size = sizeOf(x.shape);
     const out = this.#alloc(size);
-    if (size > 0) unaryKernel(this.runtime, op, buf(x), x.dtype, size, out.buffer);
+    if (size > 0)
+      this.#forEachRange(size, [buf(x), out.buffer], ([src, dst], count) =>
+        unaryKernel(this.runtime, op, src!, x.dtype, count, dst!),
+      );
     return out;
   }
 
   binary(op: BinaryOp, a: KernelTensor, b: KernelTensor, outShape: Shape): Storage {
     const size = sizeOf(outShape);
     const out = this.#alloc(size);
-    if (size > 0)
-      binaryKernel(this.runtime, op, buf(a), a.shape, buf(b), b.shape, a.dtype, out.buffer, outShape);
+    if (size === 0) return out;
+    if (sizeOf(a.shape) === size && sizeOf(b.shape) === size) {
+      // Same shapes: a flat map, which splits into binding-sized ranges.
+      this.#forEachRange(size, [buf(a), buf(b), out.buffer], ([x, y, o], count) =>
+        binaryKernel(this.runtime, op, x!, [count], y!, [count], a.dtype, o!, [count]),
+      );
+    } else binaryKernel(this.runtime, op, buf(a), a.shape, buf(b), b.shape, a.dtype, out.buffer, outShape);
     return out;
   }
 
@@ -215,14 +335,32 @@ export class WebGPUBackend implements Backend {
 
   matmul(a: KernelTensor, b: KernelTensor, params: MatmulParams): Storage {
     const out = this.#alloc(sizeOf(params.batchShape) * params.m * params.n);
-    matmulKernel(this.runtime, buf(a), buf(b), out.buffer, params);
+    const windows = params.batchShape.length === 0 ? this.#matmulWindows(params) : null;
+    if (!windows) {
+      matmulKernel(this.runtime, buf(a), buf(b), out.buffer, params);
+      return out;
+    }
+    // A product past one binding — the tied LM head, x · Wᵀ over GPT-2's token embedding:
+    // blocks of C's rows (with A's rows) times blocks of C's columns (with Wᵀ's rows).
+    const { m, n, k } = params;
+    for (const rows of windows.rows) {
+      const aWindow = window(buf(a), [rows.start * k, rows.count * k]);
+      const cWindow = window(out.buffer, [rows.start * n, rows.count * n]);
+      for (const cols of windows.cols) {
+        const bWindow = window(buf(b), [cols.start * k, cols.count * k]);
+        const block = { ...params, m: rows.count, n: cols.count };
+        matmulKernel(this.runtime, aWindow, bWindow, cWindow, block, { ldc: n, cCol: cols.start });
+      }
+    }
     return out;
   }
 
   indexSelect(x: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage {
     const m = sizeOf(indices.shape);
     const out = this.#alloc(layout.outer * m * layout.inner);
-    indexSelectKernel(this.runtime, buf(x), buf(indices), m, layout, out.buffer, true);
+    this.#forEachRowWindow(buf(x), layout, (xs, rows) =>
+      indexSelectKernel(this.runtime, xs, buf(indices), m, layout, out.buffer, true, rows),
+    );
     return out;
   }
 
@@ -230,7 +368,9 @@ export class WebGPUBackend implements Backend {
     const size = layout.outer * layout.size * layout.inner;
     const out = this.#alloc(size);
     if (size > 0) this.runtime.clear(out.buffer, size * WORD);
-    scatterAddKernel(this.runtime, buf(src), buf(indices), sizeOf(indices.shape), layout, out.buffer, true);
+    this.#forEachRowWindow(out.buffer, layout, (o, rows) =>
+      scatterAddKernel(this.runtime, buf(src), buf(indices), sizeOf(indices.shape), layout, o, true, rows),
+    );
     return out;
   }
 
@@ -238,7 +378,9 @@ export class WebGPUBackend implements Backend {
     const total = sizeOf(indices.shape);
     const out = this.#alloc(total);
     const m = total / Math.max(layout.outer * layout.inner, 1);
-    indexSelectKernel(this.runtime, buf(x), buf(indices), m, layout, out.buffer, false);
+    this.#forEachRowWindow(buf(x), layout, (xs, rows) =>
+      indexSelectKernel(this.runtime, xs, buf(indices), m, layout, out.buffer, false, rows),
+    );
     return out;
   }
 
@@ -247,7 +389,9 @@ export class WebGPUBackend implements Backend {
     const out = this.#alloc(size);
     if (size > 0) this.runtime.clear(out.buffer, size * WORD);
     const m = sizeOf(indices.shape) / Math.max(layout.outer * layout.inner, 1);
-    scatterAddKernel(this.runtime, buf(src), buf(indices), m, layout, out.buffer, false);
+    this.#forEachRowWindow(out.buffer, layout, (o, rows) =>
+      scatterAddKernel(this.runtime, buf(src), buf(indices), m, layout, o, false, rows),
+    );
     return out;
   }
 
@@ -387,14 +531,9 @@ export class WebGPUBackend implements Backend {
   }
 
   adamw(param: Storage, grad: KernelTensor, m: Storage, v: Storage, params: AdamWParams): void {
-    adamwKernel(
-      this.runtime,
-      bufferOf(param),
-      buf(grad),
-      bufferOf(m),
-      bufferOf(v),
-      sizeOf(grad.shape),
-      params,
+    const buffers = [bufferOf(param), buf(grad), bufferOf(m), bufferOf(v)];
+    this.#forEachRange(sizeOf(grad.shape), buffers, ([p, g, m1, v1], count) =>
+      adamwKernel(this.runtime, p!, g!, m1!, v1!, count, params),
     );
   }
 }

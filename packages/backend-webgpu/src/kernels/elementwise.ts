@@ -10,7 +10,7 @@ import {
   type UnaryOp,
 } from '@tensorlm/tensor-core';
 import { ParamWriter, WGSL_DIM_HELPER } from '../params.js';
-import type { GpuRuntime } from '../runtime.js';
+import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, MATH, wgslType } from './wgsl.js';
 
 function unaryExpression(op: UnaryOp, dtype: DType): string {
@@ -106,10 +106,10 @@ function broadcastIndex(rank: number, inputs: number): string {
 export function unaryKernel(
   rt: GpuRuntime,
   op: UnaryOp,
-  x: GPUBuffer,
+  x: GpuBinding,
   dtype: DType,
   size: number,
-  out: GPUBuffer,
+  out: GpuBinding,
 ): void {
   const t = wgslType(dtype);
   const outT = op === 'logicalNot' ? 'u32' : t;
@@ -131,12 +131,12 @@ ${elementMain('p.size')}
 export function binaryKernel(
   rt: GpuRuntime,
   op: BinaryOp,
-  a: GPUBuffer,
+  a: GpuBinding,
   aShape: Shape,
-  b: GPUBuffer,
+  b: GpuBinding,
   bShape: Shape,
   dtype: DType,
-  out: GPUBuffer,
+  out: GpuBinding,
   outShape: Shape,
 ): void {
   const t = wgslType(dtype);
@@ -179,13 +179,13 @@ ${broadcastIndex(rank, 2)}
 
 export function whereKernel(
   rt: GpuRuntime,
-  cond: GPUBuffer,
+  cond: GpuBinding,
   condShape: Shape,
-  a: GPUBuffer,
+  a: GpuBinding,
   aShape: Shape,
-  b: GPUBuffer,
+  b: GpuBinding,
   bShape: Shape,
-  out: GPUBuffer,
+  out: GpuBinding,
   outShape: Shape,
 ): void {
   const rank = outShape.length;
@@ -217,11 +217,11 @@ ${broadcastIndex(rank, 3)}
 
 export function castKernel(
   rt: GpuRuntime,
-  x: GPUBuffer,
+  x: GpuBinding,
   from: DType,
   to: DType,
   size: number,
-  out: GPUBuffer,
+  out: GpuBinding,
 ): void {
   const src = wgslType(from);
   const dst = wgslType(to);
@@ -246,7 +246,7 @@ ${elementMain('p.size')}
 }
 
 /** Writes a 32-bit pattern (the value's bits in the dtype's layout) to every element. */
-export function fillKernel(rt: GpuRuntime, out: GPUBuffer, size: number, bits: number): void {
+export function fillKernel(rt: GpuRuntime, out: GpuBinding, size: number, bits: number): void {
   const pipeline = rt.pipeline(
     'fill',
     () => `

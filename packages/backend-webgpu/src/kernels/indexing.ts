@@ -4,7 +4,7 @@
 // reference backend reports it).
 import type { AxisLayout } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../params.js';
-import type { GpuRuntime } from '../runtime.js';
+import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid } from './wgsl.js';
 
 const ATOMIC_ADD = /* wgsl */ `
@@ -18,19 +18,35 @@ fn atomicAddF32(at: u32, value: f32) {
   }
 }`;
 
+/**
+ * Rows [start, start + count) of the indexed axis that the big-side buffer's binding
+ * holds: all of them, unless the tensor exceeds one binding and is visited in windows.
+ */
+export interface RowWindow {
+  readonly start: number;
+  readonly count: number;
+}
+
 /** shared: one index list (m) for every outer slice; otherwise indices are (outer, m, inner). */
-function params(total: number, layout: AxisLayout, m: number): ParamWriter {
-  return new ParamWriter().u32(total).u32(layout.size).u32(layout.inner).u32(m);
+function params(total: number, layout: AxisLayout, m: number, rows: RowWindow): ParamWriter {
+  return new ParamWriter()
+    .u32(total)
+    .u32(layout.size)
+    .u32(layout.inner)
+    .u32(m)
+    .u32(rows.start)
+    .u32(rows.count);
 }
 
 export function indexSelectKernel(
   rt: GpuRuntime,
-  x: GPUBuffer,
-  indices: GPUBuffer,
+  x: GpuBinding,
+  indices: GpuBinding,
   m: number,
   layout: AxisLayout,
-  out: GPUBuffer,
+  out: GpuBinding,
   shared: boolean,
+  rows: RowWindow = { start: 0, count: layout.size },
 ): void {
   const total = layout.outer * m * layout.inner;
   if (total === 0) return;
@@ -38,7 +54,7 @@ export function indexSelectKernel(
   const pipeline = rt.pipeline(
     key,
     () => `
-struct Params { total: u32, size: u32, inner: u32, m: u32 }
+struct Params { total: u32, size: u32, inner: u32, m: u32, rowStart: u32, rowCount: u32 }
 @group(0) @binding(0) var<storage, read> X: array<u32>;
 @group(0) @binding(1) var<storage, read> Index: array<i32>;
 @group(0) @binding(2) var<storage, read_write> Out: array<u32>;
@@ -49,21 +65,25 @@ ${elementMain('p.total')}
   let o = i / (p.inner * p.m);
   let index = Index[${shared ? 'j' : 'i'}];
   if (index < 0 || u32(index) >= p.size) { Out[i] = 0u; return; }
-  Out[i] = X[(o * p.size + u32(index)) * p.inner + c];
+  // Windowed: this pass writes only the rows its binding of X holds.
+  let row = u32(index) - p.rowStart;
+  if (u32(index) < p.rowStart || row >= p.rowCount) { return; }
+  Out[i] = X[(o * p.rowCount + row) * p.inner + c];
 }`,
   );
-  rt.dispatch(key, pipeline, [x, indices, out], params(total, layout, m), grid(total));
+  rt.dispatch(key, pipeline, [x, indices, out], params(total, layout, m, rows), grid(total));
 }
 
 /** `out` must be zeroed first (the runtime clears it). */
 export function scatterAddKernel(
   rt: GpuRuntime,
-  src: GPUBuffer,
-  indices: GPUBuffer,
+  src: GpuBinding,
+  indices: GpuBinding,
   m: number,
   layout: AxisLayout,
-  out: GPUBuffer,
+  out: GpuBinding,
   shared: boolean,
+  rows: RowWindow = { start: 0, count: layout.size },
 ): void {
   const total = layout.outer * m * layout.inner;
   if (total === 0) return;
@@ -71,7 +91,7 @@ export function scatterAddKernel(
   const pipeline = rt.pipeline(
     key,
     () => `
-struct Params { total: u32, size: u32, inner: u32, m: u32 }
+struct Params { total: u32, size: u32, inner: u32, m: u32, rowStart: u32, rowCount: u32 }
 @group(0) @binding(0) var<storage, read> Src: array<f32>;
 @group(0) @binding(1) var<storage, read> Index: array<i32>;
 @group(0) @binding(2) var<storage, read_write> Out: array<atomic<u32>>;
@@ -83,8 +103,10 @@ ${elementMain('p.total')}
   let o = i / (p.inner * p.m);
   let index = Index[${shared ? 'j' : 'i'}];
   if (index < 0 || u32(index) >= p.size) { return; }
-  atomicAddF32((o * p.size + u32(index)) * p.inner + c, Src[i]);
+  let row = u32(index) - p.rowStart;
+  if (u32(index) < p.rowStart || row >= p.rowCount) { return; }
+  atomicAddF32((o * p.rowCount + row) * p.inner + c, Src[i]);
 }`,
   );
-  rt.dispatch(key, pipeline, [src, indices, out], params(total, layout, m), grid(total));
+  rt.dispatch(key, pipeline, [src, indices, out], params(total, layout, m, rows), grid(total));
 }

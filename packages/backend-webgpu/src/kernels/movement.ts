@@ -2,13 +2,13 @@
 // raw 32-bit words so one pipeline per rank serves every dtype.
 import { type Shape, type StridedView, sizeOf } from '@tensorlm/tensor-core';
 import { ParamWriter, WGSL_DIM_HELPER } from '../params.js';
-import type { GpuRuntime } from '../runtime.js';
+import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid } from './wgsl.js';
 
 export function copyStridedKernel(
   rt: GpuRuntime,
-  src: GPUBuffer,
-  dst: GPUBuffer,
+  src: GpuBinding,
+  dst: GpuBinding,
   shape: Shape,
   from: StridedView,
   to: StridedView,

@@ -4,7 +4,7 @@
 // never written back between steps.
 import type { RowsLayout } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../params.js';
-import type { GpuRuntime } from '../runtime.js';
+import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, WORKGROUP } from './wgsl.js';
 
 /** Workgroup-wide reductions of one f32 per thread (all threads must call them). */
@@ -68,8 +68,8 @@ function rows(layout: RowsLayout): ParamWriter {
 
 export function softmaxKernel(
   rt: GpuRuntime,
-  x: GPUBuffer,
-  out: GPUBuffer,
+  x: GpuBinding,
+  out: GpuBinding,
   layout: RowsLayout,
   log: boolean,
 ): void {
@@ -103,9 +103,9 @@ ${ROW_MAIN}
 
 export function softmaxBackwardKernel(
   rt: GpuRuntime,
-  y: GPUBuffer,
-  dy: GPUBuffer,
-  dx: GPUBuffer,
+  y: GpuBinding,
+  dy: GpuBinding,
+  dx: GpuBinding,
   layout: RowsLayout,
   log: boolean,
 ): void {
@@ -135,13 +135,13 @@ ${ROW_MAIN}
 
 export function layerNormKernel(
   rt: GpuRuntime,
-  x: GPUBuffer,
-  weight: GPUBuffer,
-  bias: GPUBuffer,
+  x: GpuBinding,
+  weight: GpuBinding,
+  bias: GpuBinding,
   affine: { weight: boolean; bias: boolean },
-  y: GPUBuffer,
-  mean: GPUBuffer,
-  rstd: GPUBuffer,
+  y: GpuBinding,
+  mean: GpuBinding,
+  rstd: GpuBinding,
   layout: RowsLayout,
   eps: number,
 ): void {
@@ -191,15 +191,15 @@ ${ROW_MAIN}
 
 export function layerNormBackwardKernels(
   rt: GpuRuntime,
-  dy: GPUBuffer,
-  x: GPUBuffer,
-  weight: GPUBuffer,
+  dy: GpuBinding,
+  x: GpuBinding,
+  weight: GpuBinding,
   hasWeight: boolean,
-  mean: GPUBuffer,
-  rstd: GPUBuffer,
-  dx: GPUBuffer,
-  dWeight: GPUBuffer,
-  dBias: GPUBuffer,
+  mean: GpuBinding,
+  rstd: GpuBinding,
+  dx: GpuBinding,
+  dWeight: GpuBinding,
+  dBias: GpuBinding,
   layout: RowsLayout,
 ): void {
   if (layout.rows > 0) {
@@ -278,10 +278,10 @@ ${elementMain('p.cols')}
 
 export function crossEntropyKernel(
   rt: GpuRuntime,
-  logits: GPUBuffer,
-  targets: GPUBuffer,
-  losses: GPUBuffer,
-  logSumExp: GPUBuffer,
+  logits: GpuBinding,
+  targets: GpuBinding,
+  losses: GpuBinding,
+  logSumExp: GpuBinding,
   layout: RowsLayout,
   ignoreIndex: number,
 ): void {
@@ -321,11 +321,11 @@ ${ROW_MAIN}
 
 export function crossEntropyBackwardKernel(
   rt: GpuRuntime,
-  logits: GPUBuffer,
-  targets: GPUBuffer,
-  logSumExp: GPUBuffer,
-  dLosses: GPUBuffer,
-  dLogits: GPUBuffer,
+  logits: GpuBinding,
+  targets: GpuBinding,
+  logSumExp: GpuBinding,
+  dLosses: GpuBinding,
+  dLogits: GpuBinding,
   layout: RowsLayout,
   ignoreIndex: number,
 ): void {

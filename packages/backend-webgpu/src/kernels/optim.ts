@@ -2,15 +2,15 @@
 // into two constants on the host).
 import type { AdamWParams } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../params.js';
-import type { GpuRuntime } from '../runtime.js';
+import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid } from './wgsl.js';
 
 export function adamwKernel(
   rt: GpuRuntime,
-  param: GPUBuffer,
-  grad: GPUBuffer,
-  m: GPUBuffer,
-  v: GPUBuffer,
+  param: GpuBinding,
+  grad: GpuBinding,
+  m: GpuBinding,
+  v: GpuBinding,
   size: number,
   h: AdamWParams,
 ): void {

@@ -3,7 +3,7 @@
 // each thread owns one output column and walks the axis (reads stay coalesced).
 import type { AxisLayout, DType, ReduceOp } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../params.js';
-import type { GpuRuntime } from '../runtime.js';
+import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, INFINITY, WORKGROUP, wgslType } from './wgsl.js';
 
 function combine(op: ReduceOp, t: string): { init: string; step: string; isArg: boolean } {
@@ -27,10 +27,10 @@ function combine(op: ReduceOp, t: string): { init: string; step: string; isArg: 
 export function reduceKernel(
   rt: GpuRuntime,
   op: ReduceOp,
-  x: GPUBuffer,
+  x: GpuBinding,
   dtype: DType,
   layout: AxisLayout,
-  out: GPUBuffer,
+  out: GpuBinding,
 ): void {
   const t = wgslType(dtype === 'bool' ? 'i32' : dtype);
   const { init, step, isArg } = combine(op, t);

@@ -3,7 +3,7 @@
 // selection (k is small in practice), and multinomial sampling by inverse CDF.
 import { type RandomParams, type RowsLayout, rng } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../params.js';
-import type { GpuRuntime } from '../runtime.js';
+import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, wgslType } from './wgsl.js';
 
 const RNG = /* wgsl */ `
@@ -36,7 +36,7 @@ function streamParams(seed: number, offset: number): ParamWriter {
     .u32(Math.floor(offset / 4294967296) >>> 0);
 }
 
-export function randomKernel(rt: GpuRuntime, out: GPUBuffer, p: RandomParams): void {
+export function randomKernel(rt: GpuRuntime, out: GpuBinding, p: RandomParams): void {
   if (p.size === 0) return;
   const key = `random:${p.distribution}`;
   const value =
@@ -65,10 +65,10 @@ ${elementMain('p.size')}
 
 export function topkKernel(
   rt: GpuRuntime,
-  x: GPUBuffer,
+  x: GpuBinding,
   dtype: 'f32' | 'i32',
-  values: GPUBuffer,
-  indices: GPUBuffer,
+  values: GpuBinding,
+  indices: GpuBinding,
   layout: RowsLayout,
   k: number,
   largest: boolean,
@@ -122,8 +122,8 @@ ${elementMain('p.rows')}
 
 export function multinomialKernel(
   rt: GpuRuntime,
-  probs: GPUBuffer,
-  out: GPUBuffer,
+  probs: GpuBinding,
+  out: GpuBinding,
   layout: RowsLayout,
   numSamples: number,
   replacement: boolean,

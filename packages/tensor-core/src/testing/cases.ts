@@ -357,6 +357,24 @@ export const opCases: readonly OpCase[] = [
     run: (a, b) => T.matmul(a, b, { transposeA: true, transposeB: true }),
     reference: (a, b) => R.matmul(R.transposeLast(a), R.transposeLast(b)),
   },
+  // Past the small-tile sizes, so register-blocked GPU paths run too; edges off every
+  // multiple of 4, 8 and 16. Forward only: their gradients are matmuls checked above.
+  ...(
+    [
+      [false, false, [67, 45], [45, 131]],
+      [true, false, [2, 45, 67], [2, 45, 70]],
+      [false, true, [3, 129, 33], [70, 33]],
+      [true, true, [33, 65], [37, 33]],
+    ] as const
+  ).map(
+    ([transposeA, transposeB, sa, sb]): OpCase => ({
+      name: `matmul ${transposeA ? 'T' : 'N'}${transposeB ? 'T' : 'N'} [${sa}]·[${sb}]`,
+      inputs: [f(sa), f(sb)],
+      run: (a, b) => T.matmul(a, b, { transposeA, transposeB }),
+      reference: (a, b) => R.matmul(transposeA ? R.transposeLast(a) : a, transposeB ? R.transposeLast(b) : b),
+      grad: false,
+    }),
+  ),
   {
     name: 'matmul with k = 0 gives zeros',
     inputs: [f([2, 0]), f([0, 3])],
