@@ -6,7 +6,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function parseFlags(argv: readonly string[]): {
+/** `switches` take no value: `--explain "text"` leaves "text" positional. */
+export function parseFlags(
+  argv: readonly string[],
+  switches: ReadonlySet<string> = new Set(),
+): {
   positional: string[];
   flags: Record<string, string | true>;
 } {
@@ -21,7 +25,8 @@ export function parseFlags(argv: readonly string[]): {
     const body = arg.slice(2);
     const eq = body.indexOf('=');
     if (eq >= 0) flags[body.slice(0, eq)] = body.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) flags[body] = argv[++i]!;
+    else if (!switches.has(body) && i + 1 < argv.length && !argv[i + 1]!.startsWith('--'))
+      flags[body] = argv[++i]!;
     else flags[body] = true;
   }
   return { positional, flags };

@@ -1,6 +1,7 @@
 // `tensorlm demo`: the quick start's main job for now. Builds a tensor program — a
 // two-layer MLP — and trains it with plain SGD on a seeded toy problem (is a 2-D point
 // inside the unit circle?), printing the loss as it falls and the final accuracy.
+import '@tensorlm/backend-cpu';
 import {
   argmax,
   assign,
@@ -23,6 +24,7 @@ import {
   zeros,
 } from '@tensorlm/tensor-core';
 import { z } from 'zod';
+import { defineCommand } from '../command.js';
 
 export const demoOptions = z.object({
   steps: z.coerce.number().int().positive().max(100_000).default(300),
@@ -104,3 +106,11 @@ export async function runDemo(
   for (const t of [...parameters, points, labels]) t.dispose();
   return { losses, accuracy };
 }
+
+export const demoCommand = defineCommand({
+  name: 'demo',
+  summary: 'train a small MLP on a toy problem and print the loss falling',
+  help: demoHelp,
+  options: demoOptions,
+  run: (options, _positional, io) => runDemo(options, (line) => io.out(line)),
+});
