@@ -24,7 +24,12 @@ import {
 } from '@tensorlm/tensor-core';
 import type { AcquiredDevice } from './device.js';
 import { binaryKernel, castKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
-import { indexSelectKernel, type RowWindow, scatterAddKernel } from './kernels/indexing.js';
+import {
+  indexAddByRowKernel,
+  indexSelectKernel,
+  type RowWindow,
+  scatterAddKernel,
+} from './kernels/indexing.js';
 import { matmulKernel } from './kernels/matmul.js';
 import { copyStridedKernel } from './kernels/movement.js';
 import {
@@ -41,6 +46,8 @@ import { multinomialKernel, randomKernel, topkKernel } from './kernels/sampling.
 import { type GpuBinding, type GpuBufferStorage, GpuRuntime } from './runtime.js';
 
 const WORD = 4;
+/** indexAdd into at most this many rows gathers per output element instead of using atomics. */
+const SHORT_INDEX_AXIS = 256;
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -367,9 +374,16 @@ export class WebGPUBackend implements Backend {
   indexAdd(src: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage {
     const size = layout.outer * layout.size * layout.inner;
     const out = this.#alloc(size);
+    const m = sizeOf(indices.shape);
+    if (layout.size <= SHORT_INDEX_AXIS && size * WORD <= this.runtime.bindingLimit) {
+      // Few destination rows (small vocabularies, positions): contention would serialise
+      // the atomic scatter, so each output element gathers its sum instead.
+      indexAddByRowKernel(this.runtime, buf(src), buf(indices), m, layout, out.buffer);
+      return out;
+    }
     if (size > 0) this.runtime.clear(out.buffer, size * WORD);
     this.#forEachRowWindow(out.buffer, layout, (o, rows) =>
-      scatterAddKernel(this.runtime, buf(src), buf(indices), sizeOf(indices.shape), layout, o, true, rows),
+      scatterAddKernel(this.runtime, buf(src), buf(indices), m, layout, o, true, rows),
     );
     return out;
   }

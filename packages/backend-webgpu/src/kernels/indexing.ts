@@ -110,3 +110,44 @@ ${elementMain('p.total')}
   );
   rt.dispatch(key, pipeline, [src, indices, out], params(total, layout, m, rows), grid(total));
 }
+
+/**
+ * indexAdd without atomics, for a short indexed axis (the toy grammar's 39 embeddings,
+ * positions): one thread per output element sums the source rows whose index points at
+ * it. All 10,240 token gradients of a batch land on 39 rows, where the atomic loop above
+ * would retry almost every compare-and-swap; here each sum is one plain loop and its
+ * order is fixed, so the result is deterministic.
+ */
+export function indexAddByRowKernel(
+  rt: GpuRuntime,
+  src: GpuBinding,
+  indices: GpuBinding,
+  m: number,
+  layout: AxisLayout,
+  out: GpuBinding,
+): void {
+  const total = layout.outer * layout.size * layout.inner;
+  if (total === 0) return;
+  const key = 'indexAddByRow';
+  const pipeline = rt.pipeline(
+    key,
+    () => `
+struct Params { total: u32, size: u32, inner: u32, m: u32 }
+@group(0) @binding(0) var<storage, read> Src: array<f32>;
+@group(0) @binding(1) var<storage, read> Index: array<i32>;
+@group(0) @binding(2) var<storage, read_write> Out: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+${elementMain('p.total')}
+  let c = i % p.inner;
+  let r = (i / p.inner) % p.size;
+  let o = i / (p.inner * p.size);
+  var acc = 0.0;
+  for (var j = 0u; j < p.m; j = j + 1u) {
+    if (Index[j] == i32(r)) { acc = acc + Src[(o * p.m + j) * p.inner + c]; }
+  }
+  Out[i] = acc;
+}`,
+  );
+  const params = new ParamWriter().u32(total).u32(layout.size).u32(layout.inner).u32(m);
+  rt.dispatch(key, pipeline, [src, indices, out], params, grid(total));
+}

@@ -3,13 +3,16 @@
 // Large blocks matter most on Mesa llvmpipe, where every workgroup-memory load is a
 // gather across SIMD lanes: an 8 × 8 block does 16 vec4 FMAs per 4 vec4 loads, the
 // 4 × 4 block it replaced only 4 per 2 (4.1 → ~10 GFLOP/s at N = 1024 on 2 cores).
-// Small products (attention heads) take a 32 × 32 tile so idle lanes stay few.
+// Small products take a 32 × 32 tile so idle lanes stay few, and tiny ones (a head's
+// T × T attention scores, thousands per batch) one thread per output element with no
+// workgroup memory at all: on llvmpipe the barriers cost more than the FMAs there.
 // Transposed operands are read in place by index math; batch dims broadcast through
 // per-dim strides. `ldc`/`cCol` let a caller write a column block of a wider C, which
 // is how a B past one storage binding (the tied LM head) is split into row windows.
 import { type MatmulParams, sizeOf } from '@tensorlm/tensor-core';
 import { ParamWriter, WGSL_DIM_HELPER } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
+import { elementMain, grid } from './wgsl.js';
 
 /** Workgroup WX × WY threads, each R rows × 4V columns; tile depth D (R multiple of 4). */
 interface TileConfig {
@@ -136,6 +139,41 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`;
 }
 
+/** Products this small per batch run one thread per element of C. */
+function isTiny(p: MatmulParams): boolean {
+  return p.m <= 32 && p.n <= 32 && p.k <= 64;
+}
+
+function tinyShader(transA: boolean, transB: boolean, rank: number): string {
+  const a = transA ? 'aOff + k * p.m + row' : 'aOff + row * p.k + k';
+  const b = transB ? 'bOff + col * p.k + k' : 'bOff + k * p.n + col';
+  return `${WGSL_DIM_HELPER}
+struct Params { m: u32, n: u32, k: u32, batches: u32, ldc: u32, cCol: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+${elementMain('p.batches * p.m * p.n')}
+  let col = i % p.n;
+  let row = (i / p.n) % p.m;
+  let batch = i / (p.m * p.n);
+  var rem = batch;
+  var aOff = 0u;
+  var bOff = 0u;
+  for (var q = 0u; q < ${rank}u; q = q + 1u) {
+    let d = ${rank}u - (q + 1u);
+    let n = dimAt(p.shape, d);
+    let j = rem % n;
+    rem = rem / n;
+    aOff = aOff + j * dimAt(p.aStrides, d);
+    bOff = bOff + j * dimAt(p.bStrides, d);
+  }
+  var acc = 0.0;
+  for (var k = 0u; k < p.k; k = k + 1u) { acc = acc + A[${a}] * B[${b}]; }
+  C[batch * p.m * p.ldc + row * p.ldc + p.cCol + col] = acc;
+}`;
+}
+
 export function matmulKernel(
   rt: GpuRuntime,
   a: GpuBinding,
@@ -148,9 +186,12 @@ export function matmulKernel(
   if (batches === 0 || p.m === 0 || p.n === 0) return;
   if (batches > 65535) throw new Error(`backend-webgpu: matmul with ${batches} batches exceeds 65535`);
   const rank = p.batchShape.length;
+  const tiny = isTiny(p);
   const tile = chooseTile(p);
-  const key = `matmul:${tile.name}:${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}:${rank}`;
-  const pipeline = rt.pipeline(key, () => shader(tile, p.transA, p.transB, rank));
+  const key = `matmul:${tiny ? 'tiny' : tile.name}:${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}:${rank}`;
+  const pipeline = rt.pipeline(key, () =>
+    tiny ? tinyShader(p.transA, p.transB, rank) : shader(tile, p.transA, p.transB, rank),
+  );
   const params = new ParamWriter()
     .u32(p.m)
     .u32(p.n)
@@ -161,9 +202,8 @@ export function matmulKernel(
     .dims(p.batchShape)
     .dims(p.aBatchStrides)
     .dims(p.bBatchStrides);
-  rt.dispatch(key, pipeline, [a, b, out], params, [
-    Math.ceil(p.n / tileCols(tile)),
-    Math.ceil(p.m / tileRows(tile)),
-    batches,
-  ]);
+  const workgroups: [number, number, number] | [number, number] = tiny
+    ? grid(batches * p.m * p.n)
+    : [Math.ceil(p.n / tileCols(tile)), Math.ceil(p.m / tileRows(tile)), batches];
+  rt.dispatch(key, pipeline, [a, b, out], params, workgroups);
 }

@@ -1,7 +1,11 @@
 // Fused row kernels over the last axis — softmax / log-softmax and backward, layer
-// norm forward and backward, cross-entropy forward and backward. One workgroup per
-// row reduces through workgroup memory (max, sums) so each row is read a few times,
-// never written back between steps.
+// norm forward and backward, cross-entropy forward and backward. Each row is read a few
+// times and never written back between steps. Two shapes of the same program:
+// - wide rows: one workgroup per row, reducing through workgroup memory;
+// - short rows (≤ SHORT_ROW columns: attention scores, a small model's hidden size):
+//   one thread per row, looping over it. On llvmpipe a workgroup barrier costs a
+//   coroutine switch per SIMD lane group, so 81,920 softmax rows of 20 took 2 s as
+//   workgroups and take milliseconds as threads; on GPUs short rows waste a workgroup.
 import type { RowsLayout } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
@@ -66,6 +70,58 @@ function rows(layout: RowsLayout): ParamWriter {
   return new ParamWriter().u32(layout.rows).u32(layout.cols);
 }
 
+/** Rows at most this long take one thread each (see the header). */
+const SHORT_ROW = 128;
+
+/**
+ * The pieces a row program is written with, so each kernel body is written once for
+ * both shapes: \`loop\` visits the row's columns (all of them, or this lane's share),
+ * the reductions combine partial results (identity per thread), \`first\` guards
+ * what one invocation per row does.
+ */
+interface RowShape {
+  readonly name: 'thread' | 'group';
+  readonly header: string;
+  readonly main: string;
+  readonly loop: string;
+  readonly max: (v: string) => string;
+  readonly sum: (v: string) => string;
+  readonly sumPair: (v: string) => string;
+  readonly first: string;
+  readonly grid: (rows: number) => [number, number];
+}
+
+const THREAD_ROWS: RowShape = {
+  name: 'thread',
+  header: 'const NEG_INF = -3.4028234663852886e38;',
+  main: `${elementMain('p.rows')}
+  let row = i;
+  let live = true;
+  let base = row * p.cols;`,
+  loop: 'for (var c = 0u; c < p.cols; c = c + 1u)',
+  max: (v) => v,
+  sum: (v) => v,
+  sumPair: (v) => v,
+  first: 'true',
+  grid: (n) => grid(n),
+};
+
+const GROUP_ROWS: RowShape = {
+  name: 'group',
+  header: ROW_REDUCE,
+  main: ROW_MAIN,
+  loop: `for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u)`,
+  max: (v) => `rowMax(${v}, lane)`,
+  sum: (v) => `rowSum(${v}, lane)`,
+  sumPair: (v) => `rowSumPair(${v}, lane)`,
+  first: 'lane == 0u',
+  grid: (n) => rowGrid(n),
+};
+
+function rowShape(layout: RowsLayout): RowShape {
+  return layout.cols <= SHORT_ROW ? THREAD_ROWS : GROUP_ROWS;
+}
+
 export function softmaxKernel(
   rt: GpuRuntime,
   x: GpuBinding,
@@ -74,7 +130,8 @@ export function softmaxKernel(
   log: boolean,
 ): void {
   if (layout.rows === 0) return;
-  const key = `softmax:${log}`;
+  const shape = rowShape(layout);
+  const key = `softmax:${log}:${shape.name}`;
   const pipeline = rt.pipeline(
     key,
     () => `
@@ -82,23 +139,23 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Out: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
-${ROW_REDUCE}
-${ROW_MAIN}
+${shape.header}
+${shape.main}
   var peak = NEG_INF;
-  if (live) { for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) { peak = max(peak, X[base + c]); } }
-  peak = rowMax(peak, lane);
+  if (live) { ${shape.loop} { peak = max(peak, X[base + c]); } }
+  peak = ${shape.max('peak')};
   if (peak == NEG_INF) { peak = 0.0; }
   var total = 0.0;
-  if (live) { for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) { total = total + exp(X[base + c] - peak); } }
-  total = rowSum(total, lane);
+  if (live) { ${shape.loop} { total = total + exp(X[base + c] - peak); } }
+  total = ${shape.sum('total')};
   if (!live) { return; }
   ${log ? 'let shift = peak + log(total);' : 'let inv = 1.0 / total;'}
-  for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
+  ${shape.loop} {
     Out[base + c] = ${log ? 'X[base + c] - shift' : 'exp(X[base + c] - peak) * inv'};
   }
 }`,
   );
-  rt.dispatch(key, pipeline, [x, out], rows(layout), rowGrid(layout.rows));
+  rt.dispatch(key, pipeline, [x, out], rows(layout), shape.grid(layout.rows));
 }
 
 export function softmaxBackwardKernel(
@@ -110,7 +167,8 @@ export function softmaxBackwardKernel(
   log: boolean,
 ): void {
   if (layout.rows === 0) return;
-  const key = `softmaxBackward:${log}`;
+  const shape = rowShape(layout);
+  const key = `softmaxBackward:${log}:${shape.name}`;
   const pipeline = rt.pipeline(
     key,
     () => `
@@ -119,18 +177,18 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
 @group(0) @binding(2) var<storage, read_write> DX: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-${ROW_REDUCE}
-${ROW_MAIN}
+${shape.header}
+${shape.main}
   var dot = 0.0;
-  if (live) { for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) { dot = dot + ${log ? 'DY[base + c]' : 'DY[base + c] * Y[base + c]'}; } }
-  dot = rowSum(dot, lane);
+  if (live) { ${shape.loop} { dot = dot + ${log ? 'DY[base + c]' : 'DY[base + c] * Y[base + c]'}; } }
+  dot = ${shape.sum('dot')};
   if (!live) { return; }
-  for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
+  ${shape.loop} {
     DX[base + c] = ${log ? 'DY[base + c] - exp(Y[base + c]) * dot' : 'Y[base + c] * (DY[base + c] - dot)'};
   }
 }`,
   );
-  rt.dispatch(key, pipeline, [y, dy, dx], rows(layout), rowGrid(layout.rows));
+  rt.dispatch(key, pipeline, [y, dy, dx], rows(layout), shape.grid(layout.rows));
 }
 
 export function layerNormKernel(
@@ -146,7 +204,8 @@ export function layerNormKernel(
   eps: number,
 ): void {
   if (layout.rows === 0) return;
-  const key = `layerNorm:${affine.weight}:${affine.bias}`;
+  const shape = rowShape(layout);
+  const key = `layerNorm:${affine.weight}:${affine.bias}:${shape.name}`;
   const pipeline = rt.pipeline(
     key,
     () => `
@@ -158,8 +217,8 @@ struct Params { rows: u32, cols: u32, eps: f32 }
 @group(0) @binding(4) var<storage, read_write> Mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> Rstd: array<f32>;
 @group(0) @binding(6) var<uniform> p: Params;
-${ROW_REDUCE}
-${ROW_MAIN}
+${shape.header}
+${shape.main}
   // One pass over the row for Σ(x − s) and Σ(x − s)², shifted by the row's first element
   // so the variance does not cancel catastrophically when the mean is large.
   var shift = 0.0;
@@ -167,26 +226,26 @@ ${ROW_MAIN}
   var total = 0.0;
   var squares = 0.0;
   if (live) {
-    for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
+    ${shape.loop} {
       let d = X[base + c] - shift;
       total = total + d;
       squares = squares + d * d;
     }
   }
-  let sums = rowSumPair(vec2<f32>(total, squares), lane) / f32(p.cols);
+  let sums = ${shape.sumPair('vec2<f32>(total, squares)')} / f32(p.cols);
   let meanShifted = sums.x;
   let meanSquares = sums.y;
   let mu = shift + meanShifted;
   let inv = inverseSqrt(max(meanSquares - meanShifted * meanShifted, 0.0) + p.eps);
   if (!live) { return; }
-  if (lane == 0u) { Mean[row] = mu; Rstd[row] = inv; }
-  for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
+  if (${shape.first}) { Mean[row] = mu; Rstd[row] = inv; }
+  ${shape.loop} {
     Y[base + c] = (X[base + c] - mu) * inv${affine.weight ? ' * W[c]' : ' + 0.0 * W[0]'}${affine.bias ? ' + Bias[c]' : ' + 0.0 * Bias[0]'};
   }
 }`,
   );
   const params = rows(layout).f32(eps);
-  rt.dispatch(key, pipeline, [x, weight, bias, y, mean, rstd], params, rowGrid(layout.rows));
+  rt.dispatch(key, pipeline, [x, weight, bias, y, mean, rstd], params, shape.grid(layout.rows));
 }
 
 export function layerNormBackwardKernels(
@@ -203,7 +262,8 @@ export function layerNormBackwardKernels(
   layout: RowsLayout,
 ): void {
   if (layout.rows > 0) {
-    const key = `layerNormBackward:${hasWeight}`;
+    const shape = rowShape(layout);
+    const key = `layerNormBackward:${hasWeight}:${shape.name}`;
     const w = hasWeight ? 'W[c]' : '(1.0 + 0.0 * W[0])';
     const pipeline = rt.pipeline(
       key,
@@ -216,31 +276,31 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(4) var<storage, read> Rstd: array<f32>;
 @group(0) @binding(5) var<storage, read_write> DX: array<f32>;
 @group(0) @binding(6) var<uniform> p: Params;
-${ROW_REDUCE}
-${ROW_MAIN}
+${shape.header}
+${shape.main}
   var mu = 0.0;
   var inv = 0.0;
   if (live) { mu = Mean[row]; inv = Rstd[row]; }
   var g = 0.0;
   var gx = 0.0;
   if (live) {
-    for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
+    ${shape.loop} {
       let gc = DY[base + c] * ${w};
       g = g + gc;
       gx = gx + gc * (X[base + c] - mu) * inv;
     }
   }
-  let means = rowSumPair(vec2<f32>(g, gx), lane) / f32(p.cols);
+  let means = ${shape.sumPair('vec2<f32>(g, gx)')} / f32(p.cols);
   let meanG = means.x;
   let meanGX = means.y;
   if (!live) { return; }
-  for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) {
+  ${shape.loop} {
     let xhat = (X[base + c] - mu) * inv;
     DX[base + c] = inv * (DY[base + c] * ${w} - meanG - xhat * meanGX);
   }
 }`,
     );
-    rt.dispatch(key, pipeline, [dy, x, weight, mean, rstd, dx], rows(layout), rowGrid(layout.rows));
+    rt.dispatch(key, pipeline, [dy, x, weight, mean, rstd, dx], rows(layout), shape.grid(layout.rows));
   }
   // dW and dB: one thread per column summing over rows.
   const columns = rt.pipeline(
@@ -286,8 +346,10 @@ export function crossEntropyKernel(
   ignoreIndex: number,
 ): void {
   if (layout.rows === 0) return;
+  const shape = rowShape(layout);
+  const key = `crossEntropy:${shape.name}`;
   const pipeline = rt.pipeline(
-    'crossEntropy',
+    key,
     () => `
 struct Params { rows: u32, cols: u32, ignore: i32 }
 @group(0) @binding(0) var<storage, read> X: array<f32>;
@@ -295,15 +357,15 @@ struct Params { rows: u32, cols: u32, ignore: i32 }
 @group(0) @binding(2) var<storage, read_write> Loss: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Lse: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
-${ROW_REDUCE}
-${ROW_MAIN}
+${shape.header}
+${shape.main}
   var peak = NEG_INF;
-  if (live) { for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) { peak = max(peak, X[base + c]); } }
-  peak = rowMax(peak, lane);
+  if (live) { ${shape.loop} { peak = max(peak, X[base + c]); } }
+  peak = ${shape.max('peak')};
   var total = 0.0;
-  if (live) { for (var c = lane; c < p.cols; c = c + ${WORKGROUP}u) { total = total + exp(X[base + c] - peak); } }
-  total = rowSum(total, lane);
-  if (!live || lane != 0u) { return; }
+  if (live) { ${shape.loop} { total = total + exp(X[base + c] - peak); } }
+  total = ${shape.sum('total')};
+  if (!live || !(${shape.first})) { return; }
   let lse = peak + log(total);
   Lse[row] = lse;
   let t = Target[row];
@@ -311,11 +373,11 @@ ${ROW_MAIN}
 }`,
   );
   rt.dispatch(
-    'crossEntropy',
+    key,
     pipeline,
     [logits, targets, losses, logSumExp],
     rows(layout).i32(ignoreIndex),
-    rowGrid(layout.rows),
+    shape.grid(layout.rows),
   );
 }
 

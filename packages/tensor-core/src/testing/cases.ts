@@ -357,14 +357,17 @@ export const opCases: readonly OpCase[] = [
     run: (a, b) => T.matmul(a, b, { transposeA: true, transposeB: true }),
     reference: (a, b) => R.matmul(R.transposeLast(a), R.transposeLast(b)),
   },
-  // Past the small-tile sizes, so register-blocked GPU paths run too; edges off every
-  // multiple of 4, 8 and 16. Forward only: their gradients are matmuls checked above.
+  // Past the tiny sizes, so the GPU's tiled paths run too (large tiles, and small ones
+  // for a long k); edges off every multiple of 4, 8 and 16. Forward only: their
+  // gradients are matmuls checked above.
   ...(
     [
       [false, false, [67, 45], [45, 131]],
       [true, false, [2, 45, 67], [2, 45, 70]],
       [false, true, [3, 129, 33], [70, 33]],
       [true, true, [33, 65], [37, 33]],
+      [false, false, [5, 100], [100, 40]],
+      [true, true, [2, 100, 30], [2, 7, 100]],
     ] as const
   ).map(
     ([transposeA, transposeB, sa, sb]): OpCase => ({
