@@ -30,7 +30,7 @@ import {
   type RowWindow,
   scatterAddKernel,
 } from './kernels/indexing.js';
-import { matmulKernel } from './kernels/matmul.js';
+import { matmulKernel, splitKFactor } from './kernels/matmul.js';
 import { copyStridedKernel } from './kernels/movement.js';
 import {
   crossEntropyBackwardKernel,
@@ -344,7 +344,34 @@ export class WebGPUBackend implements Backend {
     const out = this.#alloc(sizeOf(params.batchShape) * params.m * params.n);
     const windows = params.batchShape.length === 0 ? this.#matmulWindows(params) : null;
     if (!windows) {
-      matmulKernel(this.runtime, buf(a), buf(b), out.buffer, params);
+      const slices = splitKFactor(params);
+      if (slices === 1) {
+        matmulKernel(this.runtime, buf(a), buf(b), out.buffer, params);
+        return out;
+      }
+      // Few output tiles, long k (a weight gradient): k-slices as a batch of partial
+      // products, then their sum.
+      const { m, n, k, transA, transB } = params;
+      const chunk = Math.ceil(k / slices / 16) * 16;
+      const count = Math.ceil(k / chunk);
+      const partial = this.#alloc(count * m * n);
+      const sliced: MatmulParams = {
+        ...params,
+        k: chunk,
+        batchShape: [count],
+        aBatchStrides: [transA ? chunk * m : chunk],
+        bBatchStrides: [transB ? chunk : chunk * n],
+      };
+      matmulKernel(this.runtime, buf(a), buf(b), partial.buffer, sliced, { kTotal: k });
+      reduceKernel(
+        this.runtime,
+        'sum',
+        partial.buffer,
+        'f32',
+        { outer: 1, size: count, inner: m * n },
+        out.buffer,
+      );
+      this.runtime.release(partial);
       return out;
     }
     // A product past one binding — the tied LM head, x · Wᵀ over GPT-2's token embedding:

@@ -32,6 +32,11 @@ export interface MatmulTarget {
   readonly ldc?: number;
   /** Column of C where this product's column 0 lands (default 0). */
   readonly cCol?: number;
+  /**
+   * Split-k: batch b multiplies k-slice b (each `k` long, the last one cut at `kTotal`);
+   * A's rows (not transposed) and Bᵀ's rows are then `kTotal` long.
+   */
+  readonly kTotal?: number;
 }
 
 function tileRows(c: TileConfig): number {
@@ -46,7 +51,24 @@ function chooseTile(p: MatmulParams): TileConfig {
   return p.m <= 32 || p.n <= 32 ? SMALL : LARGE;
 }
 
-function shader(c: TileConfig, transA: boolean, transB: boolean, rank: number): string {
+/** Workgroups wanted at least, so every core has several (llvmpipe runs one per thread). */
+const MIN_WORKGROUPS = 16;
+
+/**
+ * How many slices of k an unbatched product should be split into (1: none). A weight
+ * gradient — 64 × 192 summed over 10,240 tokens — is only 2 large tiles with a very long
+ * k; computing k-slices as a batch of partial products and summing them keeps every core
+ * busy without giving up the large tile's register blocking.
+ */
+export function splitKFactor(p: MatmulParams): number {
+  if (p.batchShape.length !== 0 || p.k < 512) return 1;
+  const tile = chooseTile(p);
+  const tiles = Math.ceil(p.m / tileRows(tile)) * Math.ceil(p.n / tileCols(tile));
+  if (tiles >= MIN_WORKGROUPS) return 1;
+  return Math.min(Math.ceil(MIN_WORKGROUPS / tiles), Math.floor(p.k / 256));
+}
+
+function shader(c: TileConfig, transA: boolean, transB: boolean, rank: number, splitK: boolean): string {
   const tm = tileRows(c);
   const tn = tileCols(c);
   const threads = c.wx * c.wy;
@@ -54,9 +76,9 @@ function shader(c: TileConfig, transA: boolean, transB: boolean, rank: number): 
   const bVec4s = (tn / 4) * c.d; // tileB[k][cols / 4]: four consecutive columns at one k
   const comps = ['x', 'y', 'z', 'w'] as const;
   const aAt = (row: string, k: string) =>
-    transA ? `aOff + (${k}) * p.m + ${row}` : `aOff + (${row}) * p.k + ${k}`;
+    transA ? `aOff + (${k}) * p.m + ${row}` : `aOff + (${row}) * p.kTotal + ${k}`;
   const bAt = (k: string, col: string) =>
-    transB ? `bOff + (${col}) * p.k + ${k}` : `bOff + (${k}) * p.n + ${col}`;
+    transB ? `bOff + (${col}) * p.kTotal + ${k}` : `bOff + (${k}) * p.n + ${col}`;
   // Consecutive threads walk the operand's contiguous axis, so their loads share cache lines.
   const aSplit = transA
     ? `let kk = e / ${tm / 4}u; let r4 = e % ${tm / 4}u;`
@@ -69,14 +91,14 @@ function shader(c: TileConfig, transA: boolean, transB: boolean, rank: number): 
     const lanes = comps.map((q, i) => `if (row + ${i}u < p.m) { v.${q} = A[${aAt(`row + ${i}u`, 'k')}]; }`);
     loads.push(`{ let e = flat + ${l * threads}u;${aVec4s % threads === 0 ? '' : ` if (e < ${aVec4s}u)`} {
       ${aSplit} let row = rowBase + r4 * 4u; let k = kt + kk; var v = vec4<f32>();
-      if (k < p.k) { ${lanes.join(' ')} }
+      if (k < kEnd) { ${lanes.join(' ')} }
       tileA[kk * ${tm / 4}u + r4] = v; } }`);
   }
   for (let l = 0; l < Math.ceil(bVec4s / threads); l++) {
     const lanes = comps.map((q, i) => `if (col + ${i}u < p.n) { v.${q} = B[${bAt('k', `col + ${i}u`)}]; }`);
     loads.push(`{ let e = flat + ${l * threads}u;${bVec4s % threads === 0 ? '' : ` if (e < ${bVec4s}u)`} {
       ${bSplit} let col = colBase + c4 * 4u; let k = kt + kk; var v = vec4<f32>();
-      if (k < p.k) { ${lanes.join(' ')} }
+      if (k < kEnd) { ${lanes.join(' ')} }
       tileB[kk * ${tn / 4}u + c4] = v; } }`);
   }
   const acc: string[] = [];
@@ -98,7 +120,7 @@ function shader(c: TileConfig, transA: boolean, transB: boolean, rank: number): 
     );
   }
   return `${WGSL_DIM_HELPER}
-struct Params { m: u32, n: u32, k: u32, batches: u32, ldc: u32, cCol: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
+struct Params { m: u32, n: u32, k: u32, batches: u32, ldc: u32, cCol: u32, kTotal: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
@@ -124,7 +146,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let rowBase = wid.y * ${tm}u;
   let colBase = wid.x * ${tn}u;
   ${acc.join('\n  ')}
-  for (var kt = 0u; kt < p.k; kt = kt + ${c.d}u) {
+  let kEnd = ${splitK ? 'min(p.k, p.kTotal - batch * p.k)' : 'p.k'};
+  for (var kt = 0u; kt < kEnd; kt = kt + ${c.d}u) {
     ${loads.join('\n    ')}
     workgroupBarrier();
     for (var kk = 0u; kk < ${c.d}u; kk = kk + 1u) {
@@ -145,10 +168,10 @@ function isTiny(p: MatmulParams): boolean {
 }
 
 function tinyShader(transA: boolean, transB: boolean, rank: number): string {
-  const a = transA ? 'aOff + k * p.m + row' : 'aOff + row * p.k + k';
-  const b = transB ? 'bOff + col * p.k + k' : 'bOff + k * p.n + col';
+  const a = transA ? 'aOff + k * p.m + row' : 'aOff + row * p.kTotal + k';
+  const b = transB ? 'bOff + col * p.kTotal + k' : 'bOff + k * p.n + col';
   return `${WGSL_DIM_HELPER}
-struct Params { m: u32, n: u32, k: u32, batches: u32, ldc: u32, cCol: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
+struct Params { m: u32, n: u32, k: u32, batches: u32, ldc: u32, cCol: u32, kTotal: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
@@ -186,11 +209,13 @@ export function matmulKernel(
   if (batches === 0 || p.m === 0 || p.n === 0) return;
   if (batches > 65535) throw new Error(`backend-webgpu: matmul with ${batches} batches exceeds 65535`);
   const rank = p.batchShape.length;
-  const tiny = isTiny(p);
+  const splitK = target.kTotal !== undefined;
+  const tiny = !splitK && isTiny(p);
   const tile = chooseTile(p);
-  const key = `matmul:${tiny ? 'tiny' : tile.name}:${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}:${rank}`;
+  const kind = tiny ? 'tiny' : `${tile.name}${splitK ? 'splitK' : ''}`;
+  const key = `matmul:${kind}:${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}:${rank}`;
   const pipeline = rt.pipeline(key, () =>
-    tiny ? tinyShader(p.transA, p.transB, rank) : shader(tile, p.transA, p.transB, rank),
+    tiny ? tinyShader(p.transA, p.transB, rank) : shader(tile, p.transA, p.transB, rank, splitK),
   );
   const params = new ParamWriter()
     .u32(p.m)
@@ -199,6 +224,7 @@ export function matmulKernel(
     .u32(batches)
     .u32(target.ldc ?? p.n)
     .u32(target.cCol ?? 0)
+    .u32(target.kTotal ?? p.k)
     .dims(p.batchShape)
     .dims(p.aBatchStrides)
     .dims(p.bBatchStrides);
