@@ -45,3 +45,39 @@ export class ParamWriter {
 export const WGSL_DIM_HELPER = /* wgsl */ `
 fn dimAt(v: array<vec4<u32>, 2>, i: u32) -> u32 { return v[i / 4u][i % 4u]; }
 `;
+
+/**
+ * Merges neighbouring dimensions that every operand walks as one (contiguous in all of
+ * them, or broadcast in all) and drops size-1 dimensions, so a kernel's flat-index
+ * arithmetic — an integer division per dimension, slow on SIMD CPUs like llvmpipe —
+ * runs over as few dimensions as the layout allows: a bias add [10240, 192] + [192]
+ * stays 2-D, a causal mask [512, 8, 20, 20] over [1, 1, 20, 20] becomes [4096, 400].
+ */
+export function collapseDims(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n);
+    if (mergeable) {
+      outShape[last] = outShape[last]! * n;
+      strides.forEach((s, k) => {
+        outStrides[k]![last] = s[d]!;
+      });
+    } else {
+      outShape.push(n);
+      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** WGSL for element `d` of a dims block, with constant indices (no dynamic vector indexing). */
+export function dimRef(block: string, d: number): string {
+  return `${block}[${d >> 2}].${'xyzw'[d & 3]}`;
+}

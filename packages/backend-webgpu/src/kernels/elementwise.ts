@@ -9,7 +9,7 @@ import {
   sizeOf,
   type UnaryOp,
 } from '@tensorlm/tensor-core';
-import { ParamWriter, WGSL_DIM_HELPER } from '../params.js';
+import { collapseDims, dimRef, ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, MATH, wgslType } from './wgsl.js';
 
@@ -87,20 +87,15 @@ const BOOL_RESULT = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logi
 
 /** WGSL that turns flat output index `i` into input offsets `off0…offN` via the dims blocks. */
 function broadcastIndex(rank: number, inputs: number): string {
-  const decls = Array.from({ length: inputs }, (_, k) => `var off${k} = 0u;`).join(' ');
-  const adds = Array.from(
-    { length: inputs },
-    (_, k) => `off${k} = off${k} + c * dimAt(p.strides${k}, d);`,
-  ).join(' ');
-  return `
-  var rem = i; ${decls}
-  for (var k = 0u; k < ${rank}u; k = k + 1u) {
-    let d = ${rank}u - (k + 1u);
-    let s = dimAt(p.shape, d);
-    let c = rem % s;
-    rem = rem / s;
-    ${adds}
-  }`;
+  const lines = [`var rem = i;`, ...Array.from({ length: inputs }, (_, k) => `var off${k} = 0u;`)];
+  // Innermost dimension first; the outermost needs no division (what remains is its index).
+  for (let d = rank - 1; d >= 0; d--) {
+    const index = d === 0 ? 'rem' : `rem % ${dimRef('p.shape', d)}`;
+    lines.push(`{ let c = ${index};${d === 0 ? '' : ` rem = rem / ${dimRef('p.shape', d)};`}`);
+    for (let k = 0; k < inputs; k++) lines.push(`  off${k} = off${k} + c * ${dimRef(`p.strides${k}`, d)};`);
+    lines.push('}');
+  }
+  return lines.map((l) => `  ${l}`).join('\n');
 }
 
 export function unaryKernel(
@@ -143,7 +138,11 @@ export function binaryKernel(
   const outT = BOOL_RESULT.has(op) ? 'u32' : t;
   const size = sizeOf(outShape);
   const same = sizeOf(aShape) === size && sizeOf(bShape) === size;
-  const rank = outShape.length;
+  const layout = collapseDims(outShape, [
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const rank = layout.shape.length;
   const key = `binary:${op}:${dtype}:${same ? 'same' : rank}`;
   const pipeline = rt.pipeline(key, () =>
     same
@@ -158,7 +157,7 @@ ${elementMain('p.size')}
   let b = B[i];
   Out[i] = ${binaryExpression(op, t)};
 }`
-      : `${MATH}${WGSL_DIM_HELPER}
+      : `${MATH}
 struct Params { size: u32, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> A: array<${t}>;
 @group(0) @binding(1) var<storage, read> B: array<${t}>;
@@ -172,8 +171,7 @@ ${broadcastIndex(rank, 2)}
 }`,
   );
   const params = new ParamWriter().u32(size);
-  if (!same)
-    params.dims(outShape).dims(broadcastStrides(aShape, outShape)).dims(broadcastStrides(bShape, outShape));
+  if (!same) params.dims(layout.shape).dims(layout.strides[0]!).dims(layout.strides[1]!);
   rt.dispatch(key, pipeline, [a, b, out], params, grid(size));
 }
 
@@ -188,13 +186,18 @@ export function whereKernel(
   out: GpuBinding,
   outShape: Shape,
 ): void {
-  const rank = outShape.length;
   const size = sizeOf(outShape);
+  const layout = collapseDims(outShape, [
+    broadcastStrides(condShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const rank = layout.shape.length;
   const key = `where:${rank}`;
   // Values move as raw 32-bit words, so one pipeline serves every dtype.
   const pipeline = rt.pipeline(
     key,
-    () => `${WGSL_DIM_HELPER}
+    () => `
 struct Params { size: u32, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2>, strides2: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> C: array<u32>;
 @group(0) @binding(1) var<storage, read> A: array<u32>;
@@ -208,10 +211,10 @@ ${broadcastIndex(rank, 3)}
   );
   const params = new ParamWriter()
     .u32(size)
-    .dims(outShape)
-    .dims(broadcastStrides(condShape, outShape))
-    .dims(broadcastStrides(aShape, outShape))
-    .dims(broadcastStrides(bShape, outShape));
+    .dims(layout.shape)
+    .dims(layout.strides[0]!)
+    .dims(layout.strides[1]!)
+    .dims(layout.strides[2]!);
   rt.dispatch(key, pipeline, [cond, a, b, out], params, grid(size));
 }
 
