@@ -159,6 +159,56 @@ function multiplyPanels(
   }
 }
 
+/**
+ * One or two rows of A (a cached decoding step: one token through every weight): packing
+ * B would touch all of it once more than the product does, so multiply in place — dot
+ * products along B's rows when B is read transposed (an nn.Linear weight), row updates
+ * (axpy) along them otherwise. Both stream B contiguously.
+ */
+function multiplySkinny(
+  a: Float32Array,
+  aOffset: number,
+  b: Float32Array,
+  bOffset: number,
+  out: Float32Array,
+  outOffset: number,
+  p: MatmulParams,
+): void {
+  const { m, n, k, transA, transB } = p;
+  const aAt = (i: number, kk: number) => a[aOffset + (transA ? kk * m + i : i * k + kk)]!;
+  for (let i = 0; i < m; i++) {
+    const o = outOffset + i * n;
+    if (transB) {
+      // Contiguous copy of A's row, so the inner loop reads two dense arrays.
+      const row = new Float32Array(k);
+      for (let kk = 0; kk < k; kk++) row[kk] = aAt(i, kk);
+      for (let j = 0; j < n; j++) {
+        const base = bOffset + j * k;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let kk = 0;
+        for (; kk + 3 < k; kk += 4) {
+          s0 += row[kk]! * b[base + kk]!;
+          s1 += row[kk + 1]! * b[base + kk + 1]!;
+          s2 += row[kk + 2]! * b[base + kk + 2]!;
+          s3 += row[kk + 3]! * b[base + kk + 3]!;
+        }
+        for (; kk < k; kk++) s0 += row[kk]! * b[base + kk]!;
+        out[o + j] = s0 + s1 + (s2 + s3);
+      }
+    } else {
+      out.fill(0, o, o + n);
+      for (let kk = 0; kk < k; kk++) {
+        const scale = aAt(i, kk);
+        const base = bOffset + kk * n;
+        for (let j = 0; j < n; j++) out[o + j] = out[o + j]! + scale * b[base + j]!;
+      }
+    }
+  }
+}
+
 export function matmulKernel(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams): void {
   const { m, n, k, transA, transB, batchShape } = p;
   let batches = 1;
@@ -176,13 +226,17 @@ export function matmulKernel(a: Float32Array, b: Float32Array, out: Float32Array
   let bOffset = 0;
   let lastA = -1;
   let lastB = -1;
+  const skinny = m <= 2;
   for (let batch = 0; batch < batches; batch++) {
-    // Broadcast operands (stride 0) are packed once and reused.
-    if (aOffset !== lastA) packRows(a, aOffset, transA, m, k, packA);
-    if (bOffset !== lastB) packCols(b, bOffset, transB, k, n, packB);
-    lastA = aOffset;
-    lastB = bOffset;
-    multiplyPanels(packA, packB, out, batch * m * n, m, n, k);
+    if (skinny) multiplySkinny(a, aOffset, b, bOffset, out, batch * m * n, p);
+    else {
+      // Broadcast operands (stride 0) are packed once and reused.
+      if (aOffset !== lastA) packRows(a, aOffset, transA, m, k, packA);
+      if (bOffset !== lastB) packCols(b, bOffset, transB, k, n, packB);
+      lastA = aOffset;
+      lastB = bOffset;
+      multiplyPanels(packA, packB, out, batch * m * n, m, n, k);
+    }
     for (let d = rank - 1; d >= 0; d--) {
       index[d]!++;
       aOffset += p.aBatchStrides[d]!;

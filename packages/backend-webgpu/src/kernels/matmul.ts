@@ -162,9 +162,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`;
 }
 
-/** Products this small per batch run one thread per element of C. */
+/** Products this small per batch (or this skinny) run one thread per element of C. */
 function isTiny(p: MatmulParams): boolean {
-  return p.m <= 32 && p.n <= 32 && p.k <= 64;
+  // …and skinny ones: a cached decoding step feeds one row through every weight, where a
+  // tile would compute 31 rows of nothing.
+  return (p.m <= 32 && p.n <= 32 && p.k <= 64) || p.m <= 4;
 }
 
 function tinyShader(transA: boolean, transB: boolean, rank: number): string {

@@ -9,7 +9,7 @@
 import type { RowsLayout } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
-import { elementMain, grid, WORKGROUP } from './wgsl.js';
+import { elementMain, grid, INFINITY, WORKGROUP } from './wgsl.js';
 
 /** Workgroup-wide reductions of one f32 per thread (all threads must call them). */
 const ROW_REDUCE = /* wgsl */ `
@@ -36,7 +36,7 @@ fn rowMax(value: f32, lane: u32) -> f32 {
   workgroupBarrier();
   return peak;
 }
-const NEG_INF = -3.4028234663852886e38;
+${INFINITY}
 var<workgroup> scratchPair: array<vec2<f32>, ${WORKGROUP}>;
 // Two sums in one reduction. (Calling rowSum twice in a row miscomputed the second sum
 // on Dawn's OpenGL backend over llvmpipe; one paired reduction is also half the barriers.)
@@ -93,7 +93,7 @@ interface RowShape {
 
 const THREAD_ROWS: RowShape = {
   name: 'thread',
-  header: 'const NEG_INF = -3.4028234663852886e38;',
+  header: INFINITY,
   main: `${elementMain('p.rows')}
   let row = i;
   let live = true;
@@ -141,10 +141,12 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(2) var<uniform> p: Params;
 ${shape.header}
 ${shape.main}
-  var peak = NEG_INF;
+  var peak = -infinity();
   if (live) { ${shape.loop} { peak = max(peak, X[base + c]); } }
   peak = ${shape.max('peak')};
-  if (peak == NEG_INF) { peak = 0.0; }
+  // Only an all −∞ row moves the shift (as the CPU backend); a row of the lowest finite
+  // score (nn's MASKED_SCORE, fully masked) stays uniform.
+  if (peak == -infinity()) { peak = 0.0; }
   var total = 0.0;
   if (live) { ${shape.loop} { total = total + exp(X[base + c] - peak); } }
   total = ${shape.sum('total')};
@@ -359,7 +361,7 @@ struct Params { rows: u32, cols: u32, ignore: i32 }
 @group(0) @binding(4) var<uniform> p: Params;
 ${shape.header}
 ${shape.main}
-  var peak = NEG_INF;
+  var peak = -infinity();
   if (live) { ${shape.loop} { peak = max(peak, X[base + c]); } }
   peak = ${shape.max('peak')};
   var total = 0.0;

@@ -371,6 +371,8 @@ export const opCases: readonly OpCase[] = [
       // Few output tiles over a long k (weight gradients): GPU backends may split k.
       [true, false, [600, 40], [600, 36]],
       [false, true, [33, 700], [40, 700]],
+      // One or two rows through a wide weight (a cached decoding step).
+      [false, true, [2, 100], [70, 100]],
     ] as const
   ).map(
     ([transposeA, transposeB, sa, sb]): OpCase => ({
