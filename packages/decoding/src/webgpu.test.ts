@@ -1,0 +1,68 @@
+// The same decoding checks on the WebGPU backend (skipped when no adapter is found):
+// KV cache against full recomputation and against the CPU run of the same weights
+// (tensor-core's seeded init gives every backend the same weights), left padding, and
+// seeded sampling, which by default runs on the CPU backend (see README: llvmpipe
+// truncates the WebGPU topk / multinomial loops on GPT-2-sized rows).
+import '@tensorlm/backend-cpu';
+import '@tensorlm/backend-webgpu';
+import { memory, setBackend } from '@tensorlm/tensor-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { referenceGreedy, tinyGpt } from '../test/helpers.js';
+import { generate } from './generate.js';
+
+const available = await setBackend('webgpu').then(
+  () => true,
+  () => false,
+);
+
+describe.runIf(available)('generate on webgpu', () => {
+  afterAll(async () => {
+    await setBackend('cpu');
+  });
+
+  async function onBoth<T>(run: () => Promise<T>): Promise<{ gpu: T; cpu: T }> {
+    await setBackend('webgpu');
+    const gpu = await run();
+    await setBackend('cpu');
+    const cpu = await run();
+    await setBackend('webgpu');
+    return { gpu, cpu };
+  }
+
+  it('KV cache = full recomputation = the minGPT reference = the CPU run (greedy, 50 tokens)', async () => {
+    const prompt = [1, 2, 3, 4];
+    const { gpu, cpu } = await onBoth(async () => {
+      const model = tinyGpt({ vocabSize: 37, blockSize: 64 });
+      const cached = await generate(model, prompt, { maxNewTokens: 50 });
+      const full = await generate(model, prompt, { maxNewTokens: 50, useCache: false });
+      const reference = await referenceGreedy(model, prompt, 50);
+      model.dispose();
+      return { cached: cached.sequences[0], full: full.sequences[0], reference };
+    });
+    expect(gpu.cached).toEqual(gpu.reference);
+    expect(gpu.full).toEqual(gpu.reference);
+    expect(gpu.cached).toEqual(cpu.cached);
+  });
+
+  it('left-padded batches with cropping give each prompt its own tokens', async () => {
+    const model = tinyGpt({ vocabSize: 37, blockSize: 12, seed: 3 });
+    const prompts = [[4, 8, 15], [16, 23, 5, 1, 9], [30]];
+    const alone = await Promise.all(prompts.map((p) => referenceGreedy(model, p, 16)));
+    expect((await generate(model, prompts, { maxNewTokens: 16 })).sequences).toEqual(alone);
+    model.dispose();
+  });
+
+  it('seeded sampling gives the CPU run’s tokens, and memory returns to where it was', async () => {
+    const options = { maxNewTokens: 20, doSample: true, topK: 8, topP: 0.9, temperature: 0.9, seed: 4 };
+    const { gpu, cpu } = await onBoth(async () => {
+      const model = tinyGpt({ vocabSize: 37, blockSize: 64 });
+      const before = memory().numTensors;
+      const out = await generate(model, [[1, 2, 3], [7]], options);
+      const leaked = memory().numTensors - before;
+      model.dispose();
+      return { sequences: out.sequences, leaked };
+    });
+    expect(gpu.sequences).toEqual(cpu.sequences);
+    expect(gpu.leaked).toBe(0);
+  });
+});
