@@ -61,14 +61,24 @@ export class GpuRuntime {
   readonly debug: boolean;
   /** Most bytes one storage binding may hold: the device's limit, or a lower cap for tests. */
   readonly bindingLimit: number;
+  /**
+   * Most loop iterations one shader invocation may run. Mesa's llvmpipe silently ends a
+   * shader's loops after 65,535 iterations (its guard against hangs), which would give
+   * wrong sums with no error; kernels check against this before dispatching.
+   */
+  readonly loopLimit: number;
 
-  constructor(device: GPUDevice, options: { debug?: boolean; maxBindingBytes?: number } = {}) {
+  constructor(
+    device: GPUDevice,
+    options: { debug?: boolean; maxBindingBytes?: number; adapterName?: string } = {},
+  ) {
     this.device = device;
     this.debug = options.debug ?? false;
     this.bindingLimit = Math.min(
       device.limits.maxStorageBufferBindingSize,
       options.maxBindingBytes ?? Number.POSITIVE_INFINITY,
     );
+    this.loopLimit = /llvmpipe/i.test(options.adapterName ?? '') ? 65_535 : Number.POSITIVE_INFINITY;
     this.#alignment = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
     this.#arena = device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM | COPY_DST });
     device.addEventListener('uncapturederror', (event) => {
@@ -78,6 +88,15 @@ export class GpuRuntime {
     void device.lost.then((info) => {
       this.#error ??= new Error(`WebGPU device lost (${info.reason}): ${info.message}`);
     });
+  }
+
+  /** Throws before a dispatch whose invocations would loop past `loopLimit` (see there). */
+  checkLoop(kernel: string, iterations: number): void {
+    if (iterations > this.loopLimit) {
+      throw new Error(
+        `backend-webgpu: kernel '${kernel}' would loop ${iterations} times in one invocation, past the ${this.loopLimit} that Mesa llvmpipe runs before it silently stops a loop; use the cpu backend for this op or smaller tensors`,
+      );
+    }
   }
 
   /** Throws the first asynchronous GPU error seen, naming the kernel that preceded it. */

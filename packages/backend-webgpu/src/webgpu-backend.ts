@@ -93,7 +93,7 @@ export class WebGPUBackend implements Backend {
 
   constructor(acquired: AcquiredDevice, options: WebGPUBackendOptions = {}) {
     this.#info = acquired;
-    this.runtime = new GpuRuntime(acquired.device, options);
+    this.runtime = new GpuRuntime(acquired.device, { ...options, adapterName: acquired.adapterName });
     this.#zeros = this.runtime.allocate(16);
     this.runtime.clear(this.#zeros.buffer, 16);
     this.runtime.bytesInUse -= 16;
@@ -402,7 +402,11 @@ export class WebGPUBackend implements Backend {
     const size = layout.outer * layout.size * layout.inner;
     const out = this.#alloc(size);
     const m = sizeOf(indices.shape);
-    if (layout.size <= SHORT_INDEX_AXIS && size * WORD <= this.runtime.bindingLimit) {
+    if (
+      layout.size <= SHORT_INDEX_AXIS &&
+      size * WORD <= this.runtime.bindingLimit &&
+      m <= this.runtime.loopLimit
+    ) {
       // Few destination rows (small vocabularies, positions): contention would serialise
       // the atomic scatter, so each output element gathers its sum instead.
       indexAddByRowKernel(this.runtime, buf(src), buf(indices), m, layout, out.buffer);

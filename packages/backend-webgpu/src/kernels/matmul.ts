@@ -166,7 +166,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 function isTiny(p: MatmulParams): boolean {
   // …and skinny ones: a cached decoding step feeds one row through every weight, where a
   // tile would compute 31 rows of nothing.
-  return (p.m <= 32 && p.n <= 32 && p.k <= 64) || p.m <= 4;
+  return (p.m <= 32 && p.n <= 32 && p.k <= 64) || (p.m <= 4 && p.k <= 16_384);
 }
 
 function tinyShader(transA: boolean, transB: boolean, rank: number): string {
@@ -219,6 +219,7 @@ export function matmulKernel(
   const pipeline = rt.pipeline(key, () =>
     tiny ? tinyShader(p.transA, p.transB, rank) : shader(tile, p.transA, p.transB, rank, splitK),
   );
+  rt.checkLoop(key, rank + (tiny ? p.k : Math.ceil(p.k / tile.d) * (tile.d + 1)));
   const params = new ParamWriter()
     .u32(p.m)
     .u32(p.n)

@@ -305,6 +305,7 @@ ${shape.main}
     rt.dispatch(key, pipeline, [dy, x, weight, mean, rstd, dx], rows(layout), shape.grid(layout.rows));
   }
   // dW and dB: one thread per column summing over rows.
+  rt.checkLoop('layerNormBackwardColumns', layout.rows);
   const columns = rt.pipeline(
     'layerNormBackwardColumns',
     () => `

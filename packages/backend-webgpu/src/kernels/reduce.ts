@@ -113,6 +113,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     return;
   }
   const key = `reduceColumn:${op}:${dtype}`;
+  rt.checkLoop(key, layout.size);
   const pipeline = rt.pipeline(
     key,
     () => `${INFINITY}

@@ -76,6 +76,7 @@ export function topkKernel(
   if (layout.rows === 0 || k === 0) return;
   const t = wgslType(dtype);
   const key = `topk:${dtype}:${largest}`;
+  rt.checkLoop(key, k * layout.cols);
   const ahead = largest ? 'v > pv' : 'v < pv';
   const pipeline = rt.pipeline(
     key,
@@ -132,6 +133,7 @@ export function multinomialKernel(
 ): void {
   if (layout.rows === 0) return;
   const key = `multinomial:${replacement}`;
+  rt.checkLoop(key, numSamples * 2 * layout.cols + (replacement ? 0 : numSamples * numSamples * layout.cols));
   const excluded = replacement ? 'false' : `isPicked(r, c, s)`;
   const pipeline = rt.pipeline(
     key,
