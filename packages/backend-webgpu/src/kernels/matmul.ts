@@ -10,7 +10,7 @@
 // per-dim strides. `ldc`/`cCol` let a caller write a column block of a wider C, which
 // is how a B past one storage binding (the tied LM head) is split into row windows.
 import { type MatmulParams, sizeOf } from '@tensorlm/tensor-core';
-import { ParamWriter, WGSL_DIM_HELPER } from '../params.js';
+import { dimRef, ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid } from './wgsl.js';
 
@@ -68,6 +68,19 @@ export function splitKFactor(p: MatmulParams): number {
   return Math.min(Math.ceil(MIN_WORKGROUPS / tiles), Math.floor(p.k / 256));
 }
 
+/** WGSL: A's and B's element offsets (aOff, bOff) for batch index `batch`, unrolled per dim. */
+function batchOffsets(rank: number): string {
+  const lines = ['var rem = batch;', 'var aOff = 0u;', 'var bOff = 0u;'];
+  for (let d = rank - 1; d >= 0; d--) {
+    const index = d === 0 ? 'rem' : `rem % ${dimRef('p.shape', d)}`;
+    const next = d === 0 ? '' : ` rem = rem / ${dimRef('p.shape', d)};`;
+    lines.push(
+      `{ let j = ${index};${next} aOff = aOff + j * ${dimRef('p.aStrides', d)}; bOff = bOff + j * ${dimRef('p.bStrides', d)}; }`,
+    );
+  }
+  return lines.join('\n  ');
+}
+
 function shader(c: TileConfig, transA: boolean, transB: boolean, rank: number, splitK: boolean): string {
   const tm = tileRows(c);
   const tn = tileCols(c);
@@ -119,7 +132,7 @@ function shader(c: TileConfig, transA: boolean, transB: boolean, rank: number, s
       `if (row0 + ${i}u < p.m) { let o = cOff + (row0 + ${i}u) * p.ldc + p.cCol + col0; ${row.join(' ')} }`,
     );
   }
-  return `${WGSL_DIM_HELPER}
+  return `
 struct Params { m: u32, n: u32, k: u32, batches: u32, ldc: u32, cCol: u32, kTotal: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -131,17 +144,7 @@ var<workgroup> tileB: array<vec4<f32>, ${bVec4s}>;
 @compute @workgroup_size(${c.wx}, ${c.wy})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let batch = wid.z;
-  var rem = batch;
-  var aOff = 0u;
-  var bOff = 0u;
-  for (var q = 0u; q < ${rank}u; q = q + 1u) {
-    let d = ${rank}u - (q + 1u);
-    let n = dimAt(p.shape, d);
-    let i = rem % n;
-    rem = rem / n;
-    aOff = aOff + i * dimAt(p.aStrides, d);
-    bOff = bOff + i * dimAt(p.bStrides, d);
-  }
+  ${batchOffsets(rank)}
   let flat = lid.y * ${c.wx}u + lid.x;
   let rowBase = wid.y * ${tm}u;
   let colBase = wid.x * ${tn}u;
@@ -172,7 +175,7 @@ function isTiny(p: MatmulParams): boolean {
 function tinyShader(transA: boolean, transB: boolean, rank: number): string {
   const a = transA ? 'aOff + k * p.m + row' : 'aOff + row * p.kTotal + k';
   const b = transB ? 'bOff + col * p.kTotal + k' : 'bOff + k * p.n + col';
-  return `${WGSL_DIM_HELPER}
+  return `
 struct Params { m: u32, n: u32, k: u32, batches: u32, ldc: u32, cCol: u32, kTotal: u32, shape: array<vec4<u32>, 2>, aStrides: array<vec4<u32>, 2>, bStrides: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -182,17 +185,7 @@ ${elementMain('p.batches * p.m * p.n')}
   let col = i % p.n;
   let row = (i / p.n) % p.m;
   let batch = i / (p.m * p.n);
-  var rem = batch;
-  var aOff = 0u;
-  var bOff = 0u;
-  for (var q = 0u; q < ${rank}u; q = q + 1u) {
-    let d = ${rank}u - (q + 1u);
-    let n = dimAt(p.shape, d);
-    let j = rem % n;
-    rem = rem / n;
-    aOff = aOff + j * dimAt(p.aStrides, d);
-    bOff = bOff + j * dimAt(p.bStrides, d);
-  }
+  ${batchOffsets(rank)}
   var acc = 0.0;
   for (var k = 0u; k < p.k; k = k + 1u) { acc = acc + A[${a}] * B[${b}]; }
   C[batch * p.m * p.ldc + row * p.ldc + p.cCol + col] = acc;
