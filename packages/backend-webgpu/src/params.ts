@@ -41,11 +41,6 @@ export class ParamWriter {
   }
 }
 
-/** WGSL for reading dimension `i` of a dims block: `dim(p.shape, i)`. */
-export const WGSL_DIM_HELPER = /* wgsl */ `
-fn dimAt(v: array<vec4<u32>, 2>, i: u32) -> u32 { return v[i / 4u][i % 4u]; }
-`;
-
 /**
  * Merges neighbouring dimensions that every operand walks as one (contiguous in all of
  * them, or broadcast in all) and drops size-1 dimensions, so a kernel's flat-index
