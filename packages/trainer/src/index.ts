@@ -1,2 +1,121 @@
-// @tensorlm/trainer: optimizers, schedules and the training loop.
-export {};
+// @tensorlm/trainer: optimizers (AdamW, Adam, SGD), LR schedules, gradient clipping, batch
+// sources with resumable positions, a Trainer loop with evaluation, callbacks, early
+// stopping and atomic resumable checkpoints, progress output, loss-curve plots, and the
+// causal-LM helpers (both pad conventions) used for the toy grammar and text.
+
+export { type KMeansOptions, type KMeansResult, kmeans } from './analysis/kmeans.js';
+export {
+  BEST_POINTER,
+  type CheckpointPointer,
+  checkpointName,
+  findCheckpoint,
+  LATEST_POINTER,
+  type LoadCheckpointOptions,
+  listCheckpoints,
+  loadCheckpoint,
+  MODEL_CONFIG_FILE,
+  MODEL_FILE,
+  OPTIMIZER_FILE,
+  pruneCheckpoints,
+  readPointer,
+  type SaveCheckpointOptions,
+  saveCheckpoint,
+  TRAINER_STATE_FILE,
+  writePointer,
+} from './checkpoint/checkpoint.js';
+export {
+  type BatchSource,
+  DatasetBatchSource,
+  type DatasetSourceOptions,
+  datasetSource,
+  type EpochLoader,
+  IndexedBatchSource,
+  type IndexedDataset,
+  indexedSource,
+  LoaderBatchSource,
+  loaderSource,
+  padBatch,
+  type TokenBatchSourceOptions,
+  tokenBatchSource,
+} from './data/batch-source.js';
+export { formatIssues, NonFiniteLossError, TrainerError } from './errors.js';
+export { type ClipGradNormOptions, clipGradNorm, gradNorm } from './grad/clip.js';
+export {
+  type CausalLm,
+  type CausalLmLossOptions,
+  causalLmLoss,
+  causalLmMetrics,
+  grammarLosses,
+  type LmBatch,
+  type LmLosses,
+  lmLosses,
+  shiftBatch,
+} from './lm/causal-lm.js';
+export { type CausalLmTrainerSetup, causalLmTrainer, GRAMMAR_GPT_CONFIG } from './lm/lm-trainer.js';
+export { Adam, type AdamHyper, type AdamOptions, AdamW } from './optim/adamw.js';
+export {
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+  type ParamsInput,
+} from './optim/optimizer.js';
+export {
+  type WeightDecayGroup,
+  type WeightDecayGroups,
+  type WeightDecayGroupsOptions,
+  weightDecayGroups,
+} from './optim/param-groups.js';
+export { SGD, type SgdHyper, type SgdOptions } from './optim/sgd.js';
+export {
+  formatCount,
+  type LossCurveData,
+  type LossCurveOptions,
+  type LossPoint,
+  lossCurveSvg,
+  niceTicks,
+  writeLossCurveSvg,
+} from './plot/loss-curve.js';
+export {
+  constantLr,
+  type LrSchedule,
+  type ScheduleConfig,
+  scheduleConfigSchema,
+  scheduleFromConfig,
+  stepDecayLr,
+  warmupCosineLr,
+} from './schedule/schedules.js';
+export {
+  earlyStoppingSchema,
+  optimizerConfigSchema,
+  type TrainerConfig,
+  type TrainerConfigInput,
+  trainerConfigSchema,
+} from './trainer/config.js';
+export {
+  formatDuration,
+  type ProgressOptions,
+  ProgressReporter,
+  type ProgressUpdate,
+  type ProgressWriter,
+} from './trainer/progress.js';
+export {
+  type AnyOptimizer,
+  type BatchEndInfo,
+  type CheckpointInfo,
+  type EvalInfo,
+  type EvalRecord,
+  type LossFn,
+  type LossHistory,
+  type MetricsFn,
+  type StopReason,
+  Trainer,
+  type TrainerEvent,
+  type TrainerEvents,
+  type TrainerSetup,
+  type TrainRecord,
+  type TrainResult,
+} from './trainer/trainer.js';
+export type { JsonObject, JsonValue } from './util/json.js';
+export { deriveSeed } from './util/seed.js';

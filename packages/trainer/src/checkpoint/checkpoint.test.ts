@@ -1,0 +1,146 @@
+// Checkpoints: exact round trips of weights and optimizer state, a layout that nn's
+// loadModel reads, and atomicity — a save that fails half-way leaves the previous
+// checkpoint, the pointers and the folder exactly as they were.
+import '@tensorlm/backend-cpu';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GPT2LMHeadModel, loadModel } from '@tensorlm/nn';
+import { setBackend, type Tensor, tidy } from '@tensorlm/tensor-core';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { countingSource, Regression, tinyGpt } from '../../test/fixtures.js';
+import { causalLmLoss } from '../lm/causal-lm.js';
+import { AdamW } from '../optim/adamw.js';
+import {
+  checkpointName,
+  findCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+  writePointer,
+} from './checkpoint.js';
+
+let dir: string;
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tensorlm-ckpt-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function weights(model: { namedParameters(): [string, Tensor][] }): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [name, p] of model.namedParameters()) out[name] = Array.from(await p.data());
+  return out;
+}
+
+/** A GPT and an AdamW that has taken two steps (so the moments are non-zero). */
+async function trainedPair(seed: number) {
+  const model = tinyGpt(seed);
+  const opt = new AdamW(model.namedParameters(), { lr: 1e-2 });
+  const source = countingSource(seed);
+  const loss = causalLmLoss();
+  for (let i = 0; i < 2; i++) {
+    const batch = await source.next();
+    tidy(() => loss(model, batch).backward());
+    batch.dispose();
+    opt.step();
+    opt.zeroGrad();
+  }
+  return { model, opt };
+}
+
+describe('saveCheckpoint / loadCheckpoint', () => {
+  it('round-trips weights, optimizer state and trainer state exactly', async () => {
+    const { model, opt } = await trainedPair(1);
+    const path = await saveCheckpoint(dir, checkpointName(2), {
+      model,
+      optimizer: opt,
+      trainerState: { step: 2, note: 'hello' },
+    });
+    expect(path).toBe(join(dir, 'checkpoint-2'));
+    expect((await readdir(path)).sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'optimizer.safetensors',
+      'trainer_state.json',
+    ]);
+    const other = await trainedPair(2); // different weights and moments
+    const state = await loadCheckpoint(path, { model: other.model, optimizer: other.opt });
+    expect(state).toEqual({ step: 2, note: 'hello' });
+    expect(await weights(other.model)).toEqual(await weights(model));
+    const a = opt.stateDict();
+    const b = other.opt.stateDict();
+    expect(b.meta).toEqual(a.meta);
+    for (const [name, t] of a.tensors)
+      expect(Array.from(await b.tensors.get(name)!.data())).toEqual(Array.from(await t.data()));
+  });
+
+  it("writes a folder nn's loadModel reads (HF config.json + model.safetensors)", async () => {
+    const { model, opt } = await trainedPair(3);
+    const path = await saveCheckpoint(dir, 'checkpoint-7', { model, optimizer: opt });
+    const loaded = await loadModel(path, GPT2LMHeadModel);
+    expect(await weights(loaded)).toEqual(await weights(model));
+    const config = JSON.parse(await readFile(join(path, 'config.json'), 'utf8'));
+    expect(config.vocab_size).toBe(13);
+  });
+
+  it('saves weights only for models nn cannot describe, and loads them strictly', async () => {
+    const model = new Regression();
+    const path = await saveCheckpoint(dir, 'checkpoint-1', { model });
+    expect((await readdir(path)).sort()).toEqual(['model.safetensors']);
+    const other = new Regression();
+    await loadCheckpoint(path, { model: other });
+    expect(await weights(other)).toEqual(await weights(model));
+    await expect(loadCheckpoint(path, { model: tinyGpt(0) })).rejects.toThrow(
+      /model\.safetensors does not fit the model/,
+    );
+    await expect(
+      loadCheckpoint(path, { model: other, optimizer: new AdamW(other.namedParameters()) }),
+    ).rejects.toThrow(/optimizer\.safetensors does not exist/);
+    await expect(loadCheckpoint(join(dir, 'nope'), { model })).rejects.toThrow(
+      /nope\/model\.safetensors does not exist/,
+    );
+  });
+
+  it('a save that fails half-way leaves the previous checkpoint and pointer untouched', async () => {
+    const { model, opt } = await trainedPair(4);
+    const first = await saveCheckpoint(dir, 'checkpoint-5', {
+      model,
+      optimizer: opt,
+      trainerState: { step: 5 },
+    });
+    await writePointer(dir, 'latest', { checkpoint: 'checkpoint-5', step: 5 });
+    const before = await readFile(join(first, 'model.safetensors'));
+    // The optimizer's state cannot be read: the save dies after the weights were written.
+    const broken = Object.create(opt) as AdamW;
+    broken.stateDict = () => {
+      throw new Error('disk on fire');
+    };
+    await expect(
+      saveCheckpoint(dir, 'checkpoint-5', { model: tinyGpt(9), optimizer: broken }),
+    ).rejects.toThrow(/disk on fire/);
+    await expect(saveCheckpoint(dir, 'checkpoint-6', { model, optimizer: broken })).rejects.toThrow(
+      /disk on fire/,
+    );
+    expect((await readdir(dir)).sort()).toEqual(['checkpoint-5', 'latest.json']); // no temp folder, no checkpoint-6
+    expect(await readFile(join(first, 'model.safetensors'))).toEqual(before);
+    expect(await findCheckpoint(dir)).toBe(join(dir, 'checkpoint-5'));
+  });
+
+  it('removes temporary folders a crashed save left, and prunes all but the newest and pinned', async () => {
+    const model = new Regression();
+    await writeFile(join(dir, 'unrelated.txt'), 'keep me');
+    await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, '.tmp-checkpoint-3-crashed')));
+    for (const step of [1, 2, 3, 4]) await saveCheckpoint(dir, checkpointName(step), { model });
+    expect((await readdir(dir)).filter((e) => e.startsWith('.tmp-'))).toEqual([]);
+    expect(await pruneCheckpoints(dir, 2, ['checkpoint-1'])).toEqual(['checkpoint-2']);
+    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([1, 3, 4]);
+    expect(await readFile(join(dir, 'unrelated.txt'), 'utf8')).toBe('keep me');
+    await expect(saveCheckpoint(dir, '../evil', { model })).rejects.toThrow(/invalid checkpoint name/);
+  });
+});

@@ -1,0 +1,333 @@
+// Checkpoints on disk. A run directory holds one folder per checkpoint and two pointer
+// files:
+//
+//   <runDir>/checkpoint-<step>/model.safetensors      weights (HF names, tied ones once)
+//                             /config.json            HF config (GPT / BERT models) → loadModel works
+//                             /optimizer.safetensors  optimizer tensors; its JSON scalars in __metadata__
+//                             /trainer_state.json     step, data positions, loss history, best, config
+//   <runDir>/latest.json                              { "checkpoint": "checkpoint-<step>", "step": … }
+//   <runDir>/best.json                                the same for the best validation loss
+//
+// A checkpoint folder is written under a temporary name and renamed into place only once
+// every file in it is complete (each file itself written atomically with fsync); the
+// pointers are replaced atomically afterwards. So a crash at any moment leaves the previous
+// checkpoint and pointers intact; leftover temporary folders are removed on the next save.
+import {
+  BertForMaskedLM,
+  BertForSequenceClassification,
+  BertModel,
+  GPT2LMHeadModel,
+  GPT2Model,
+  loadSafetensors,
+  type Module,
+  modelConfigJSON,
+  type SavableModel,
+  safetensorsToStateDict,
+  saveSafetensors,
+  writeFileAtomic,
+} from '@tensorlm/nn';
+import { TrainerError } from '../errors.js';
+import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
+import type { JsonObject } from '../util/json.js';
+
+export const MODEL_FILE = 'model.safetensors';
+export const MODEL_CONFIG_FILE = 'config.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const TRAINER_STATE_FILE = 'trainer_state.json';
+export const LATEST_POINTER = 'latest.json';
+export const BEST_POINTER = 'best.json';
+const OPTIMIZER_META_KEY = 'tensorlm.optimizer';
+const CHECKPOINT_PREFIX = 'checkpoint-';
+const TEMP_PREFIX = '.tmp-';
+
+const HF_MODELS = [
+  GPT2LMHeadModel,
+  GPT2Model,
+  BertModel,
+  BertForMaskedLM,
+  BertForSequenceClassification,
+] as const;
+
+async function fs(): Promise<typeof import('node:fs/promises')> {
+  return import('node:fs/promises');
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') || dir.endsWith('\\') ? `${dir}${name}` : `${dir}/${name}`;
+}
+
+/** The folder name of the checkpoint after `step` optimizer steps. */
+export function checkpointName(step: number): string {
+  return `${CHECKPOINT_PREFIX}${step}`;
+}
+
+export interface SaveCheckpointOptions {
+  model: Module;
+  optimizer?: Optimizer<{ lr: number }> | null;
+  /** JSON written to trainer_state.json. */
+  trainerState?: JsonObject;
+  /** Extra string metadata for model.safetensors. */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/** Writes the model's weights (and HF config.json when the model is a GPT/BERT from @tensorlm/nn). */
+async function writeModel(
+  dir: string,
+  model: Module,
+  metadata: Readonly<Record<string, string>>,
+): Promise<void> {
+  const stateDict = model.stateDict({ dedupeTied: true });
+  try {
+    await saveSafetensors(joinPath(dir, MODEL_FILE), stateDict, { metadata: { format: 'pt', ...metadata } });
+  } finally {
+    for (const t of stateDict.values()) t.dispose();
+  }
+  const config = hfConfigOf(model);
+  if (config) await writeFileAtomic(joinPath(dir, MODEL_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** HF config.json for the models @tensorlm/nn can reload with loadModel; null for others (weights only). */
+function hfConfigOf(model: Module): Record<string, unknown> | null {
+  return HF_MODELS.some((cls) => model instanceof cls) ? modelConfigJSON(model as SavableModel) : null;
+}
+
+async function writeOptimizer(dir: string, optimizer: Optimizer<{ lr: number }>): Promise<void> {
+  const state = optimizer.stateDict();
+  try {
+    await saveSafetensors(joinPath(dir, OPTIMIZER_FILE), state.tensors, {
+      metadata: { [OPTIMIZER_META_KEY]: JSON.stringify(state.meta) },
+    });
+  } finally {
+    for (const t of state.tensors.values()) t.dispose();
+  }
+}
+
+/** Best-effort fsync of a directory, so a rename inside it survives a power cut. */
+async function syncDir(dir: string): Promise<void> {
+  const f = await fs();
+  try {
+    const handle = await f.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not supported on every platform (Windows); the rename is still atomic.
+  }
+}
+
+/**
+ * Writes checkpoint `name` into `runDir` atomically (see the file header) and returns its
+ * path. An existing checkpoint of that name is replaced only after the new one is complete.
+ */
+export async function saveCheckpoint(
+  runDir: string,
+  name: string,
+  options: SaveCheckpointOptions,
+): Promise<string> {
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) {
+    throw new TrainerError(`saveCheckpoint: invalid checkpoint name '${name}'`);
+  }
+  const f = await fs();
+  await f.mkdir(runDir, { recursive: true });
+  await removeTemporaries(runDir);
+  const temp = joinPath(
+    runDir,
+    `${TEMP_PREFIX}${name}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+  );
+  const final = joinPath(runDir, name);
+  await f.mkdir(temp);
+  try {
+    await writeModel(temp, options.model, options.metadata ?? {});
+    if (options.optimizer) await writeOptimizer(temp, options.optimizer);
+    if (options.trainerState) {
+      await writeFileAtomic(joinPath(temp, TRAINER_STATE_FILE), `${JSON.stringify(options.trainerState)}\n`);
+    }
+    await syncDir(temp);
+    let trash: string | null = null;
+    if (await exists(final)) {
+      trash = joinPath(runDir, `${TEMP_PREFIX}old-${name}-${Date.now().toString(36)}`);
+      await f.rename(final, trash);
+    }
+    await f.rename(temp, final);
+    await syncDir(runDir);
+    if (trash) await f.rm(trash, { recursive: true, force: true });
+  } catch (error) {
+    await f.rm(temp, { recursive: true, force: true }).catch(() => {});
+    throw error;
+  }
+  return final;
+}
+
+async function exists(path: string): Promise<boolean> {
+  const f = await fs();
+  try {
+    await f.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes folders a crashed save left behind (their names start with `.tmp-`). */
+async function removeTemporaries(runDir: string): Promise<void> {
+  const f = await fs();
+  for (const entry of await f.readdir(runDir)) {
+    if (entry.startsWith(TEMP_PREFIX)) await f.rm(joinPath(runDir, entry), { recursive: true, force: true });
+  }
+}
+
+export interface CheckpointPointer {
+  /** Folder name inside the run directory. */
+  checkpoint: string;
+  step: number;
+  [key: string]: unknown;
+}
+
+/** Atomically points `latest.json` or `best.json` at a checkpoint folder. */
+export async function writePointer(
+  runDir: string,
+  which: 'latest' | 'best',
+  pointer: CheckpointPointer,
+): Promise<void> {
+  await writeFileAtomic(
+    joinPath(runDir, which === 'latest' ? LATEST_POINTER : BEST_POINTER),
+    `${JSON.stringify(pointer)}\n`,
+  );
+}
+
+/** The pointer's content, or null when the run has none yet. */
+export async function readPointer(
+  runDir: string,
+  which: 'latest' | 'best',
+): Promise<CheckpointPointer | null> {
+  const f = await fs();
+  const path = joinPath(runDir, which === 'latest' ? LATEST_POINTER : BEST_POINTER);
+  let text: string;
+  try {
+    text = await f.readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TrainerError(`checkpoint pointer ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const p = json as CheckpointPointer;
+  if (typeof p?.checkpoint !== 'string' || typeof p.step !== 'number') {
+    throw new TrainerError(`checkpoint pointer ${path} lacks 'checkpoint' (string) or 'step' (number)`);
+  }
+  return p;
+}
+
+/** The path of the latest (or best) checkpoint of a run directory, or null when it has none. */
+export async function findCheckpoint(
+  runDir: string,
+  which: 'latest' | 'best' = 'latest',
+): Promise<string | null> {
+  const pointer = await readPointer(runDir, which);
+  return pointer ? joinPath(runDir, pointer.checkpoint) : null;
+}
+
+/** Checkpoint folders of a run directory, oldest step first. */
+export async function listCheckpoints(
+  runDir: string,
+): Promise<{ name: string; step: number; path: string }[]> {
+  const f = await fs();
+  let entries: string[];
+  try {
+    entries = await f.readdir(runDir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.startsWith(CHECKPOINT_PREFIX) && /^\d+$/.test(e.slice(CHECKPOINT_PREFIX.length)))
+    .map((name) => ({
+      name,
+      step: Number(name.slice(CHECKPOINT_PREFIX.length)),
+      path: joinPath(runDir, name),
+    }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Deletes checkpoint folders other than the `keepLast` newest and the names in `pinned`. */
+export async function pruneCheckpoints(
+  runDir: string,
+  keepLast: number,
+  pinned: readonly string[] = [],
+): Promise<string[]> {
+  const f = await fs();
+  const all = await listCheckpoints(runDir);
+  const keep = new Set([...all.slice(Math.max(0, all.length - keepLast)).map((c) => c.name), ...pinned]);
+  const removed: string[] = [];
+  for (const c of all) {
+    if (keep.has(c.name)) continue;
+    await f.rm(c.path, { recursive: true, force: true });
+    removed.push(c.name);
+  }
+  return removed;
+}
+
+export interface LoadCheckpointOptions {
+  /** Receives the weights (strict: every key must fit). */
+  model: Module;
+  /** Receives the optimizer state when given (the checkpoint must hold one). */
+  optimizer?: Optimizer<{ lr: number }> | null;
+}
+
+/**
+ * Loads a checkpoint folder into a model (and optimizer) on the current backend and
+ * returns its trainer state (null when it has none). Every file is read and parsed
+ * before anything is loaded; the model and the optimizer each check that everything fits
+ * before changing a value.
+ */
+export async function loadCheckpoint(
+  path: string,
+  options: LoadCheckpointOptions,
+): Promise<JsonObject | null> {
+  const f = await fs();
+  const weightsPath = joinPath(path, MODEL_FILE);
+  if (!(await exists(weightsPath))) throw new TrainerError(`loadCheckpoint: ${weightsPath} does not exist`);
+  const modelFile = await loadSafetensors(weightsPath);
+  let optimizerState: OptimizerStateDict | null = null;
+  if (options.optimizer) {
+    const optimizerPath = joinPath(path, OPTIMIZER_FILE);
+    if (!(await exists(optimizerPath))) {
+      throw new TrainerError(
+        `loadCheckpoint: ${optimizerPath} does not exist (the checkpoint has no optimizer state)`,
+      );
+    }
+    const file = await loadSafetensors(optimizerPath);
+    const metaText = file.metadata[OPTIMIZER_META_KEY];
+    if (!metaText)
+      throw new TrainerError(`loadCheckpoint: ${optimizerPath} lacks the '${OPTIMIZER_META_KEY}' metadata`);
+    optimizerState = { tensors: safetensorsToStateDict(file), meta: JSON.parse(metaText) as JsonObject };
+  }
+  let trainerState: JsonObject | null = null;
+  const statePath = joinPath(path, TRAINER_STATE_FILE);
+  if (await exists(statePath)) {
+    try {
+      trainerState = JSON.parse(await f.readFile(statePath, 'utf8')) as JsonObject;
+    } catch (error) {
+      throw new TrainerError(`loadCheckpoint: ${statePath} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const weights = safetensorsToStateDict(modelFile);
+  try {
+    try {
+      options.model.loadStateDict(weights, { strict: true });
+    } catch (error) {
+      throw new TrainerError(
+        `loadCheckpoint: ${weightsPath} does not fit the model: ${(error as Error).message}`,
+      );
+    }
+    if (optimizerState) options.optimizer!.loadStateDict(optimizerState);
+  } finally {
+    for (const t of weights.values()) t.dispose();
+    if (optimizerState) for (const t of optimizerState.tensors.values()) t.dispose();
+  }
+  return trainerState;
+}
