@@ -3,10 +3,18 @@
 import { parseFlags, parseOptions, UsageError } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { demoCommand } from './commands/demo.js';
+import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { tokenizeCommand } from './commands/tokenize.js';
+import { trainCommand } from './commands/train.js';
 
-export const COMMANDS: readonly Command[] = [demoCommand, inspectCommand, tokenizeCommand] as Command[];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  generateCommand,
+  inspectCommand,
+  tokenizeCommand,
+  trainCommand,
+] as Command[];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

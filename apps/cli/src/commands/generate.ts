@@ -1,0 +1,137 @@
+// `tensorlm generate`: continues a prompt with a trained model — greedy, or sampled with
+// temperature → top-k → top-p — printing tokens as they come (one sequence) or each
+// sequence in turn (several). For a toy-grammar run it also says which samples the
+// grammar accepts.
+
+import { Grammar, SEED_GRAMMAR } from '@tensorlm/datasets';
+import { generate, generateStream } from '@tensorlm/decoding';
+import { z } from 'zod';
+import { UsageError } from '../args.js';
+import { backendOption, chooseBackend } from '../backend.js';
+import { defineCommand } from '../command.js';
+import { loadRun } from '../model-files.js';
+
+const options = z.object({
+  checkpoint: z.string({
+    error: 'give the checkpoint: --checkpoint DIR (a run folder or a checkpoint-N folder)',
+  }),
+  prompt: z.string({ error: 'give a prompt: --prompt "the dog"' }),
+  'max-new-tokens': z.coerce.number().int().nonnegative().max(100_000).default(30),
+  temperature: z.coerce.number().nonnegative().default(1),
+  'top-k': z.coerce.number().int().positive().optional(),
+  'top-p': z.coerce.number().gt(0).max(1).default(1),
+  n: z.coerce.number().int().positive().max(10_000).default(1),
+  seed: z.coerce.number().int().nonnegative().default(0),
+  greedy: z.union([z.literal(true), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
+  'no-cache': z
+    .union([z.literal(true), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .default(false),
+  tokenizer: z.string().optional(),
+  backend: backendOption,
+});
+
+export interface GenerateCommandResult {
+  texts: string[];
+  /** For toy-grammar runs: how many samples the grammar accepts. */
+  accepted: number | null;
+}
+
+export const generateCommand = defineCommand({
+  name: 'generate',
+  summary: 'continue a prompt with a trained model (greedy, temperature, top-k, top-p)',
+  help: `tensorlm generate --checkpoint DIR --prompt TEXT [options]
+
+Options:
+  --checkpoint DIR      a run folder from 'tensorlm train' (its best checkpoint) or a checkpoint-N folder
+  --prompt TEXT         the text to continue
+  --max-new-tokens N    tokens to add at most (default 30; stops early at the end token)
+  --temperature T       sampling temperature (default 1; 0 = greedy)
+  --top-k K             sample among the K most likely tokens only
+  --top-p P             nucleus sampling: the smallest set with probability ≥ P (default 1 = off)
+  --n N                 sequences to draw (default 1)
+  --seed S              sampling seed (default 0): the same seed gives the same text
+  --greedy              always take the most likely token
+  --no-cache            recompute the whole prefix at every step (no KV cache)
+  --tokenizer T         override the tokenizer saved with the run (gpt2, or a file)
+  --backend B           auto (default), webgpu or cpu`,
+  options,
+  switches: ['greedy', 'no-cache'],
+  async run(opts, _positional, io): Promise<GenerateCommandResult> {
+    await chooseBackend(opts.backend, (line) => io.out(line));
+    const { model, tokenizer, task } = await loadRun(opts.checkpoint, opts.tokenizer);
+    try {
+      let prompt: number[];
+      try {
+        prompt = tokenizer.encode(opts.prompt, { addSpecialTokens: false });
+      } catch (error) {
+        throw new UsageError(`generate: cannot encode the prompt: ${(error as Error).message}`);
+      }
+      if (prompt.length === 0) throw new UsageError('generate: the prompt encodes to no tokens');
+      const greedy = opts.greedy || opts.temperature === 0;
+      const eos = tokenizer.eosTokenId;
+      const decodeOptions = {
+        maxNewTokens: opts['max-new-tokens'],
+        doSample: !greedy,
+        temperature: greedy ? 1 : opts.temperature,
+        topK: opts['top-k'] ?? null,
+        topP: opts['top-p'],
+        numReturnSequences: greedy ? 1 : opts.n,
+        seed: opts.seed,
+        useCache: !opts['no-cache'],
+        eosTokenId: eos ?? null,
+      };
+      if (greedy && opts.n > 1) io.out('note: greedy decoding gives one sequence; --n ignored');
+      const render = (ids: readonly number[]) =>
+        tokenizer.decode(
+          ids.filter((id) => id !== eos),
+          { skipSpecialTokens: true },
+        );
+
+      let sequences: number[][];
+      const started = performance.now();
+      if (decodeOptions.numReturnSequences === 1 && io.write) {
+        // One sequence: print it as it grows (decoding the whole text each time keeps
+        // multi-byte characters split across BPE tokens intact).
+        const ids = [...prompt];
+        let printed = render(ids);
+        io.write(printed);
+        const stream = generateStream(model, [prompt], decodeOptions);
+        for (;;) {
+          const next = await stream.next();
+          if (next.done) {
+            sequences = next.value.sequences;
+            break;
+          }
+          if (next.value.finished[0] && next.value.tokens[0] === decodeOptions.eosTokenId) continue;
+          ids.push(next.value.tokens[0]!);
+          const text = render(ids);
+          io.write(text.slice(printed.length));
+          printed = text;
+        }
+        io.write('\n');
+      } else {
+        sequences = (await generate(model, [prompt], decodeOptions)).sequences;
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const texts = sequences.map(render);
+      if (!(decodeOptions.numReturnSequences === 1 && io.write))
+        texts.forEach((text, i) => io.out(`[${i + 1}] ${text}`));
+      const newTokens = sequences.reduce((sum, s) => sum + s.length - prompt.length, 0);
+      io.out(
+        `${newTokens} new tokens in ${seconds.toFixed(2)} s (${(newTokens / seconds).toFixed(1)} tokens/s)`,
+      );
+
+      let accepted: number | null = null;
+      if (task?.task === 'grammar') {
+        const grammar = new Grammar(SEED_GRAMMAR);
+        accepted = sequences.filter((s) => grammar.acceptsIds(s)).length;
+        io.out(
+          `grammatical: ${accepted} of ${sequences.length} (${((100 * accepted) / sequences.length).toFixed(1)}%)`,
+        );
+      }
+      return { texts, accepted };
+    } finally {
+      model.dispose();
+    }
+  },
+});

@@ -1,0 +1,359 @@
+// `tensorlm train grammar | text`: the seeds' two training notebooks as commands.
+// grammar — the mini GPT (vocab 39, embd 64, 3 layers, 8 heads) on the toy grammar with
+//   AdamW at 5e-4, batches of 512 sentences padded to 20 tokens; then it samples from
+//   "the dog" and says how many samples the grammar accepts, and clusters the learned
+//   token embeddings (k-means, k = 7).
+// text — a GPT preset (gpt-nano … gpt2) on a text file with the GPT-2 or a character
+//   tokenizer, windows of `context + 1` tokens (Raschka's / Karpathy's setups).
+// Both write a run folder: checkpoints (best and latest, resumable), the tokenizer, the
+// task and loss.svg; `tensorlm generate --checkpoint <run>` continues from it.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Grammar, GrammarSampler, SEED_GRAMMAR } from '@tensorlm/datasets';
+import { generate } from '@tensorlm/decoding';
+import { GPT_PRESETS, GPT2LMHeadModel, type GPTPresetName, gptConfig, writeFileAtomic } from '@tensorlm/nn';
+import { isTensor, manualSeed, noGrad, tensor } from '@tensorlm/tensor-core';
+import { CharTokenizer, saveTokenizer, type Tokenizer, WordTokenizer } from '@tensorlm/tokenizers';
+import {
+  type BatchSource,
+  causalLmTrainer,
+  datasetSource,
+  GRAMMAR_GPT_CONFIG,
+  kmeans,
+  type LmBatch,
+  NonFiniteLossError,
+  type TrainResult,
+  tokenBatchSource,
+  writeLossCurveSvg,
+} from '@tensorlm/trainer';
+import { z } from 'zod';
+import { UsageError } from '../args.js';
+import { backendOption, chooseBackend } from '../backend.js';
+import { TASK_FILE, TOKENIZER_FILE } from '../checkpoint-files.js';
+import { type CommandIO, defineCommand } from '../command.js';
+import type { TaskInfo } from '../model-files.js';
+import { resolveTokenizer } from './tokenize.js';
+
+const flag = z.union([z.literal(true), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+const options = z.object({
+  steps: z.coerce.number().int().positive().max(10_000_000).optional(),
+  'batch-size': z.coerce.number().int().positive().max(65_536).optional(),
+  lr: z.coerce.number().positive().optional(),
+  seed: z.coerce.number().int().nonnegative().default(0),
+  out: z.string().min(1).optional(),
+  backend: backendOption,
+  'eval-interval': z.coerce.number().int().nonnegative().optional(),
+  'eval-iters': z.coerce.number().int().positive().default(4),
+  resume: flag.default(false),
+  samples: z.coerce.number().int().nonnegative().max(10_000).default(200),
+  // text only
+  file: z.string().min(1).optional(),
+  tokenizer: z.string().min(1).default('gpt2'),
+  config: z.string().min(1).default('gpt-mini'),
+  context: z.coerce.number().int().min(2).optional(),
+  dropout: z.coerce.number().min(0).lt(1).optional(),
+});
+
+type TrainOptions = z.infer<typeof options>;
+
+export interface TrainCommandResult {
+  result: TrainResult;
+  runDir: string;
+  /** grammar: the held-out losses both ways, the samples and how many parse. */
+  losses?: { padIncluded: number; padIgnored: number };
+  samples?: string[];
+  accepted?: number;
+  clusters?: string[][];
+}
+
+function plainWriter(io: CommandIO) {
+  return {
+    write: (text: string) => (io.write ? io.write(text) : io.out(text.replace(/\n$/, ''))),
+    isTTY: io.isTTY ?? false,
+  };
+}
+
+async function writeRunFiles(runDir: string, tokenizer: Tokenizer, task: TaskInfo): Promise<void> {
+  await mkdir(runDir, { recursive: true });
+  await saveTokenizer(tokenizer, join(runDir, TOKENIZER_FILE));
+  await writeFileAtomic(join(runDir, TASK_FILE), `${JSON.stringify(task, null, 2)}\n`);
+}
+
+async function plot(runDir: string, result: TrainResult, io: CommandIO): Promise<void> {
+  const train = result.history.train.map((r) => ({ step: r.step, loss: r.loss, tokens: r.tokens }));
+  if (train.length === 0) return;
+  const val = result.history.val.map((r) => ({ step: r.step, loss: r.loss, tokens: r.tokens }));
+  const path = join(runDir, 'loss.svg');
+  await writeLossCurveSvg(path, { train, val }, { title: 'training and validation loss' });
+  io.out(`loss curve: ${path}`);
+}
+
+/** Runs the trainer; a NaN / Inf loss becomes a clear message (the last good checkpoint stays). */
+async function runTrainer(trainer: { run(): Promise<TrainResult> }): Promise<TrainResult> {
+  try {
+    return await trainer.run();
+  } catch (error) {
+    if (error instanceof NonFiniteLossError) throw new UsageError(`train: ${error.message}`);
+    throw error;
+  }
+}
+
+function summary(result: TrainResult, io: CommandIO): void {
+  const minutes = result.elapsedMs / 60_000;
+  io.out(
+    `${result.step} steps, ${result.tokensSeen.toLocaleString('en-US')} tokens in ${minutes.toFixed(1)} min ` +
+      `(${Math.round(result.tokensPerSecond).toLocaleString('en-US')} tokens/s); stopped: ${result.stopReason}`,
+  );
+}
+
+async function trainGrammar(opts: TrainOptions, io: CommandIO): Promise<TrainCommandResult> {
+  const runDir = resolve(opts.out ?? 'runs/grammar');
+  const steps = opts.steps ?? 150;
+  const batchSize = opts['batch-size'] ?? 512;
+  const grammar = new Grammar(SEED_GRAMMAR);
+  const tokenizer = WordTokenizer.fromVocab(grammar.vocab, { specialTokens: { pad: '[Pad]', eos: '[End]' } });
+  await writeRunFiles(runDir, tokenizer, { task: 'grammar', tokenizer: 'grammar' });
+
+  manualSeed(opts.seed);
+  const model = new GPT2LMHeadModel(GRAMMAR_GPT_CONFIG);
+  io.out(
+    `model: mini GPT, ${model.numParameters().toLocaleString('en-US')} parameters; run folder ${runDir}`,
+  );
+  const batches = (seed: number): BatchSource<LmBatch> =>
+    tokenBatchSource({
+      sample: (n, s) => new GrammarSampler({ seed: s }).batch(n),
+      batchSize,
+      length: 20,
+      seed,
+    });
+  try {
+    const trainer = causalLmTrainer(
+      { model, train: batches(opts.seed), val: batches(opts.seed + 1_000_003), progress: plainWriter(io) },
+      {
+        maxSteps: steps,
+        lr: opts.lr ?? 5e-4,
+        // The seed's optimizer: torch.optim.AdamW defaults, on every parameter.
+        optimizer: { betas: [0.9, 0.999], weightDecay: 0.01, decay: 'all' },
+        evalInterval: opts['eval-interval'] ?? Math.max(1, Math.floor(steps / 5)),
+        evalIters: opts['eval-iters'],
+        checkpointDir: runDir,
+        resume: opts.resume ? 'latest' : false,
+        seed: opts.seed,
+        logInterval: Math.max(1, Math.floor(steps / 15)),
+      },
+    );
+    const result = await runTrainer(trainer);
+    summary(result, io);
+    const last = result.history.val.at(-1);
+    const losses = last
+      ? {
+          padIncluded: last.metrics.lossPadIncluded ?? Number.NaN,
+          padIgnored: last.metrics.lossPadIgnored ?? Number.NaN,
+        }
+      : undefined;
+    if (losses) {
+      io.out(
+        `validation loss: ${losses.padIncluded.toFixed(3)} with pad positions (as the seed reports it; ` +
+          `it reached 0.88 after 150 steps), ${losses.padIgnored.toFixed(3)} on real tokens only ` +
+          `(uniform guessing: ln 39 = ${Math.log(39).toFixed(3)})`,
+      );
+    }
+    await plot(runDir, result, io);
+
+    const out: TrainCommandResult = { result, runDir, ...(losses ? { losses } : {}) };
+    if (opts.samples > 0) {
+      model.eval();
+      const prompt = grammar.encode('the dog', false);
+      const { sequences } = await generate(model, [prompt], {
+        maxNewTokens: 18,
+        doSample: true,
+        temperature: 0.7,
+        topP: 0.9,
+        numReturnSequences: opts.samples,
+        seed: opts.seed,
+        eosTokenId: grammar.endId,
+      });
+      const samples = sequences.map((s) => tokenizer.decode(s, { skipSpecialTokens: true }));
+      const accepted = sequences.filter((s) => grammar.acceptsIds(s)).length;
+      io.out(`samples from "the dog" (top-p 0.9, temperature 0.7):`);
+      for (const sample of samples.slice(0, 5)) io.out(`  ${sample}`);
+      io.out(
+        `grammatical: ${accepted} of ${samples.length} (${((100 * accepted) / samples.length).toFixed(1)}%)`,
+      );
+      Object.assign(out, { samples, accepted });
+    }
+    out.clusters = await embeddingClusters(model, grammar, opts.seed);
+    io.out('token embeddings in 7 clusters (k-means):');
+    for (const cluster of out.clusters) io.out(`  ${cluster.join(' ')}`);
+    io.out(
+      `next: tensorlm generate --checkpoint ${runDir} --prompt "the dog" --temperature 0.7 --top-p 0.9 --n 5`,
+    );
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** k-means (k = 7, seeded) over the learned embeddings of the grammar's words. */
+async function embeddingClusters(
+  model: GPT2LMHeadModel,
+  grammar: Grammar,
+  seed: number,
+): Promise<string[][]> {
+  const weight = model.transformer.wte.weight;
+  const values = (await noGrad(() => weight.detach()).data()) as Float32Array;
+  const dim = weight.shape[1]!;
+  // Only the words: [Pad] and [End] are not parts of speech.
+  const words = grammar.vocab.map((word, id) => ({ word, id })).filter(({ id }) => id >= 2);
+  const points = words.map(({ id }) => values.subarray(id * dim, (id + 1) * dim));
+  const { labels } = kmeans(points, { k: 7, seed });
+  const clusters: string[][] = Array.from({ length: 7 }, () => []);
+  labels.forEach((label, i) => clusters[label]!.push(words[i]!.word));
+  return clusters.filter((c) => c.length > 0);
+}
+
+async function textTokenizer(name: string, text: string): Promise<Tokenizer> {
+  if (name === 'char') return CharTokenizer.fromCorpus(text);
+  return resolveTokenizer(name);
+}
+
+async function trainText(opts: TrainOptions, io: CommandIO): Promise<TrainCommandResult> {
+  if (!opts.file) throw new UsageError('train text: give the corpus: --file the-verdict.txt');
+  if (!(opts.config in GPT_PRESETS))
+    throw new UsageError(`train text: --config must be one of ${Object.keys(GPT_PRESETS).join(', ')}`);
+  let text: string;
+  try {
+    text = await readFile(opts.file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`train text: cannot read --file ${opts.file}: ${(error as Error).message}`);
+  }
+  const tokenizer = await textTokenizer(opts.tokenizer, text);
+  const ids = tokenizer.encode(text, { addSpecialTokens: false });
+  const preset = opts.config as GPTPresetName;
+  // minGPT's presets (gpt-nano … gpt-mini) leave the block size to the data; GPT-2's have 1024.
+  const presetBlock = (GPT_PRESETS[preset] as { blockSize?: number }).blockSize ?? Number.POSITIVE_INFINITY;
+  const context = Math.min(opts.context ?? 256, presetBlock);
+  // 90 % of the tokens train, the rest validate (as Raschka's train_ratio = 0.90).
+  const split = Math.floor(ids.length * 0.9);
+  const windows = (from: number, to: number) => {
+    const out: number[][] = [];
+    for (let start = from; start + context + 1 <= to; start += context)
+      out.push(ids.slice(start, start + context + 1));
+    return out;
+  };
+  const trainWindows = windows(0, split);
+  const valWindows = windows(split, ids.length);
+  if (trainWindows.length === 0 || valWindows.length === 0) {
+    throw new UsageError(
+      `train text: ${opts.file} has ${ids.length} tokens, too few for windows of ${context + 1} in a 90/10 split; use a smaller --context`,
+    );
+  }
+  const batchSize = Math.min(opts['batch-size'] ?? 8, trainWindows.length);
+  const runDir = resolve(opts.out ?? 'runs/text');
+  await writeRunFiles(runDir, tokenizer, {
+    task: 'text',
+    tokenizer: opts.tokenizer,
+    file: resolve(opts.file),
+  });
+
+  manualSeed(opts.seed);
+  const model = new GPT2LMHeadModel(
+    gptConfig(preset, {
+      vocabSize: tokenizer.vocabSize,
+      blockSize: context,
+      ...(opts.dropout === undefined
+        ? {}
+        : { embdPdrop: opts.dropout, residPdrop: opts.dropout, attnPdrop: opts.dropout }),
+    }),
+  );
+  io.out(
+    `model: ${preset}, ${model.numParameters().toLocaleString('en-US')} parameters; ${ids.length.toLocaleString('en-US')} tokens ` +
+      `(${trainWindows.length} training and ${valWindows.length} validation windows of ${context}); run folder ${runDir}`,
+  );
+  const source = (rows: number[][], seed: number) =>
+    datasetSource<number[], LmBatch>(
+      { length: rows.length, get: (i) => rows[i]! },
+      {
+        batchSize: Math.min(batchSize, rows.length),
+        seed,
+        collate: (items) =>
+          tensor(Int32Array.from(items.flat()), [items.length, context + 1], { dtype: 'i32' }),
+      },
+    );
+  const steps = opts.steps ?? 200;
+  try {
+    const trainer = causalLmTrainer(
+      {
+        model,
+        train: source(trainWindows, opts.seed),
+        val: source(valWindows, opts.seed + 1),
+        progress: plainWriter(io),
+        padId: -1,
+        // Windows hold context + 1 ids; each predicts `context` tokens.
+        countTokens: (batch) => (isTensor(batch) ? batch.shape[0]! * (batch.shape[1]! - 1) : 0),
+      },
+      {
+        maxSteps: steps,
+        lr: opts.lr ?? 4e-4,
+        optimizer: { betas: [0.9, 0.999], weightDecay: 0.1, decay: 'module' },
+        evalInterval: opts['eval-interval'] ?? Math.max(1, Math.floor(steps / 10)),
+        evalIters: Math.min(opts['eval-iters'], Math.max(1, Math.floor(valWindows.length / batchSize))),
+        checkpointDir: runDir,
+        resume: opts.resume ? 'latest' : false,
+        seed: opts.seed,
+        gradClip: 1,
+        logInterval: Math.max(1, Math.floor(steps / 20)),
+      },
+    );
+    const result = await runTrainer(trainer);
+    summary(result, io);
+    if (result.valLoss !== null) io.out(`validation loss: ${result.valLoss.toFixed(3)}`);
+    await plot(runDir, result, io);
+    io.out(
+      `next: tensorlm generate --checkpoint ${runDir} --prompt "Every effort moves you" --top-k 25 --temperature 1.4`,
+    );
+    return { result, runDir };
+  } finally {
+    model.dispose();
+  }
+}
+
+export const trainCommand = defineCommand({
+  name: 'train',
+  summary: 'train a GPT: `train grammar` (the toy grammar) or `train text --file F`',
+  help: `tensorlm train grammar [options]     the seed's mini GPT on the toy grammar
+tensorlm train text --file F [options]  a GPT preset on a text file
+
+Common options:
+  --steps N            optimizer steps (grammar: 150, the seed's; text: 200)
+  --batch-size N       sequences per step (grammar: 512; text: 8)
+  --lr X               AdamW learning rate (grammar: 5e-4; text: 4e-4)
+  --seed N             seed of the weights, the data and the samples (default 0)
+  --out DIR            run folder: checkpoints, tokenizer, loss.svg (runs/grammar, runs/text)
+  --resume             continue the run in --out from its latest checkpoint
+  --eval-interval N    evaluate every N steps (default: 5 to 10 times per run)
+  --eval-iters N       validation batches per evaluation (default 4)
+  --backend B          auto (default), webgpu or cpu
+grammar only:
+  --samples N          sentences sampled from "the dog" after training and checked by the
+                       grammar's parser (default 200; 0 to skip)
+text only:
+  --file F             the corpus, e.g. the-verdict.txt
+  --tokenizer T        gpt2 (default), char, or a tokenizer file
+  --config C           GPT preset: gpt-nano, gpt-micro, gpt-mini (default), gpt2, …
+  --context N          tokens per window (default: the preset's block size, at most 256)
+  --dropout P          dropout rate (default: the preset's)`,
+  options,
+  switches: ['resume'],
+  async run(opts, positional, io) {
+    const [what, ...extra] = positional;
+    if (extra.length > 0) throw new UsageError(`train: unexpected '${extra.join(' ')}'`);
+    if (what !== 'grammar' && what !== 'text')
+      throw new UsageError(
+        `train: say what to train on: 'tensorlm train grammar' or 'tensorlm train text --file F'`,
+      );
+    await chooseBackend(opts.backend, (line) => io.out(line));
+    return what === 'grammar' ? trainGrammar(opts, io) : trainText(opts, io);
+  },
+});
