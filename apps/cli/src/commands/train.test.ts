@@ -68,6 +68,10 @@ describe('tensorlm train grammar', () => {
     expect(resumed.result.result.resumedFrom).toMatch(/checkpoint-4$/);
     expect(resumed.result.result.step).toBe(6);
     expect(resumed.result.result.history.train.at(-1)!.step).toBe(6);
+    // Its rate counts the 2 steps it ran, not the 4 the checkpoint had seen.
+    const { tokensPerSecond, elapsedMs, tokensSeen } = resumed.result.result;
+    expect(tokensSeen).toBe(6 * 16 * 20);
+    expect((tokensPerSecond * elapsedMs) / 1000).toBeCloseTo(2 * 16 * 20, 0);
   });
 
   it('says what to train on and rejects bad options by name', async () => {

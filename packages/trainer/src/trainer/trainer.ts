@@ -298,7 +298,7 @@ export class Trainer<M extends Module, B = unknown> {
     this.running = true;
     this.stopRequested = false;
     const started = performance.now();
-    const tokensAtStart = this.tokensSeen;
+    let tokensAtStart = this.tokensSeen;
     const c = this.config;
     const progress = this.progressWriter
       ? new ProgressReporter(this.progressWriter, { totalSteps: c.maxSteps, logInterval: c.logInterval })
@@ -307,6 +307,8 @@ export class Trainer<M extends Module, B = unknown> {
     let resumedFrom: string | null = null;
     try {
       resumedFrom = await this.resumeIfConfigured();
+      // The rate counts this call's tokens, not those a resumed checkpoint had seen.
+      tokensAtStart = this.tokensSeen;
       if (resumedFrom) progress?.line(`resumed from ${resumedFrom} at step ${this.step}`);
       if (progress) progress.startStep = this.step;
       this.model.train();
