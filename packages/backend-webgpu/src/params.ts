@@ -66,7 +66,7 @@ export function collapseDims(
       });
     } else {
       outShape.push(n);
-      strides.forEach((s, k) => outStrides[k]!.push(s[d]!));
+      for (const [k, s] of strides.entries()) outStrides[k]!.push(s[d]!);
     }
   }
   return { shape: outShape, strides: outStrides };

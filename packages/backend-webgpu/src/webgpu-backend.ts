@@ -376,7 +376,7 @@ export class WebGPUBackend implements Backend {
     }
     // A product past one binding — the tied LM head, x · Wᵀ over GPT-2's token embedding:
     // blocks of C's rows (with A's rows) times blocks of C's columns (with Wᵀ's rows).
-    const { m, n, k } = params;
+    const { n, k } = params;
     for (const rows of windows.rows) {
       const aWindow = window(buf(a), [rows.start * k, rows.count * k]);
       const cWindow = window(out.buffer, [rows.start * n, rows.count * n]);

@@ -115,7 +115,7 @@ Options:
       const seconds = (performance.now() - started) / 1000;
       const texts = sequences.map(render);
       if (!(decodeOptions.numReturnSequences === 1 && io.write))
-        texts.forEach((text, i) => io.out(`[${i + 1}] ${text}`));
+        for (const [i, text] of texts.entries()) io.out(`[${i + 1}] ${text}`);
       const newTokens = sequences.reduce((sum, s) => sum + s.length - prompt.length, 0);
       io.out(
         `${newTokens} new tokens in ${seconds.toFixed(2)} s (${(newTokens / seconds).toFixed(1)} tokens/s)`,

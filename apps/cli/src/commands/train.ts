@@ -209,7 +209,7 @@ async function embeddingClusters(
   const points = words.map(({ id }) => values.subarray(id * dim, (id + 1) * dim));
   const { labels } = kmeans(points, { k: 7, seed });
   const clusters: string[][] = Array.from({ length: 7 }, () => []);
-  labels.forEach((label, i) => clusters[label]!.push(words[i]!.word));
+  for (const [i, label] of labels.entries()) clusters[label]!.push(words[i]!.word);
   return clusters.filter((c) => c.length > 0);
 }
 
