@@ -1,6 +1,6 @@
 // Minimal argv parsing for the CLI: `--name value`, `--name=value` and bare `--flag`,
 // then validated by each command's zod schema, so a typo is an error naming the option.
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -49,3 +49,9 @@ export function parseOptions<S extends z.ZodObject>(
   }
   return result.data;
 }
+
+/** A boolean switch (`--explain`, or `--explain=false`); see `Command.switches`. */
+export const switchOption = z.union([
+  z.literal(true),
+  z.enum(['true', 'false']).transform((v) => v === 'true'),
+]);

@@ -6,7 +6,7 @@
 import { Grammar, SEED_GRAMMAR } from '@tensorlm/datasets';
 import { generate, generateStream } from '@tensorlm/decoding';
 import { z } from 'zod';
-import { UsageError } from '../args.js';
+import { switchOption, UsageError } from '../args.js';
 import { backendOption, chooseBackend } from '../backend.js';
 import { defineCommand } from '../command.js';
 import { loadRun } from '../model-files.js';
@@ -22,10 +22,8 @@ const options = z.object({
   'top-p': z.coerce.number().gt(0).max(1).default(1),
   n: z.coerce.number().int().positive().max(10_000).default(1),
   seed: z.coerce.number().int().nonnegative().default(0),
-  greedy: z.union([z.literal(true), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
-  'no-cache': z
-    .union([z.literal(true), z.enum(['true', 'false']).transform((v) => v === 'true')])
-    .default(false),
+  greedy: switchOption.default(false),
+  'no-cache': switchOption.default(false),
   tokenizer: z.string().optional(),
   backend: backendOption,
 });

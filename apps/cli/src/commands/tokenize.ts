@@ -3,13 +3,13 @@
 // GPT-2 and bert-base-uncased vocabularies or any tokenizer file or folder.
 import { bertBaseUncased, gpt2, loadTokenizer, type Tokenizer } from '@tensorlm/tokenizers';
 import { z } from 'zod';
-import { UsageError } from '../args.js';
+import { switchOption, UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
 
 const options = z.object({
   tokenizer: z.string().min(1).default('gpt2'),
   text: z.string().optional(),
-  explain: z.union([z.literal(true), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  explain: switchOption.optional(),
 });
 
 export async function resolveTokenizer(name: string): Promise<Tokenizer> {

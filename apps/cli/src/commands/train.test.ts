@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFlags, parseOptions } from '../args.js';
 import { main } from '../cli.js';
 import type { TrainCommandResult } from './train.js';
 import { trainCommand } from './train.js';
@@ -19,7 +20,6 @@ afterAll(async () => {
 async function train(argv: string[]): Promise<{ result: TrainCommandResult; lines: string[] }> {
   const lines: string[] = [];
   const [what, ...rest] = argv;
-  const { parseFlags, parseOptions } = await import('../args.js');
   const { flags } = parseFlags(rest, new Set(['resume']));
   const options = parseOptions(trainCommand.options, flags, 'train');
   const result = (await trainCommand.run(options, [what!], {

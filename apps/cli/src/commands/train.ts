@@ -27,14 +27,12 @@ import {
   writeLossCurveSvg,
 } from '@tensorlm/trainer';
 import { z } from 'zod';
-import { UsageError } from '../args.js';
+import { switchOption, UsageError } from '../args.js';
 import { backendOption, chooseBackend } from '../backend.js';
 import { TASK_FILE, TOKENIZER_FILE } from '../checkpoint-files.js';
 import { type CommandIO, defineCommand } from '../command.js';
 import type { TaskInfo } from '../model-files.js';
 import { resolveTokenizer } from './tokenize.js';
-
-const flag = z.union([z.literal(true), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 
 const options = z.object({
   steps: z.coerce.number().int().positive().max(10_000_000).optional(),
@@ -45,7 +43,7 @@ const options = z.object({
   backend: backendOption,
   'eval-interval': z.coerce.number().int().nonnegative().optional(),
   'eval-iters': z.coerce.number().int().positive().default(4),
-  resume: flag.default(false),
+  resume: switchOption.default(false),
   samples: z.coerce.number().int().nonnegative().max(10_000).default(200),
   // text only
   file: z.string().min(1).optional(),

@@ -179,8 +179,10 @@ function multiplySkinny(
   for (let i = 0; i < m; i++) {
     const o = outOffset + i * n;
     if (transB) {
-      // Contiguous copy of A's row, so the inner loop reads two dense arrays.
-      const row = new Float32Array(k);
+      // Contiguous copy of A's row (in the reused scratch), so the inner loop reads two
+      // dense arrays.
+      packA = scratch(packA, k);
+      const row = packA;
       for (let kk = 0; kk < k; kk++) row[kk] = aAt(i, kk);
       for (let j = 0; j < n; j++) {
         const base = bOffset + j * k;
