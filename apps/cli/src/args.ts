@@ -2,9 +2,9 @@
 // then validated by each command's zod schema, so a typo is an error naming the option.
 import { z } from 'zod';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from './errors.js';
+
+export { UsageError };
 
 /** `switches` take no value: `--explain "text"` leaves "text" positional. */
 export function parseFlags(

@@ -32,7 +32,7 @@ export {
   setBackend,
   useBackend,
 } from './backend/registry.js';
-export { TensorError } from './errors.js';
+export { TensorError, TensorlmError } from './errors.js';
 export { assign } from './ops/assign.js';
 export {
   arange,
