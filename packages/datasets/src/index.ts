@@ -39,7 +39,7 @@ export {
   type WeatherSequence,
 } from './hmm/weather.js';
 export { writeLinesAtomic, writeTextAtomic } from './io/atomic.js';
-export { type Collated, type CollateFn, defaultCollate, disposeBatch } from './loader/collate.js';
+export { type Collated, type CollateFn, defaultCollate } from './loader/collate.js';
 export { DataLoader, type DataLoaderOptions } from './loader/data-loader.js';
 export {
   type CausalLmBatch,

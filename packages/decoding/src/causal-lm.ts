@@ -10,7 +10,7 @@ import {
   add,
   arange,
   type Backend,
-  isTensor,
+  disposeTensors,
   logicalAnd,
   narrow,
   type Tensor,
@@ -42,8 +42,9 @@ export interface CausalLMOutput<Past = unknown> {
  * What `generate` needs from a model. `forward` takes i32 ids (B, T) and is called under
  * `noGrad`. A model without a cache returns `past: null` and is recomputed over the whole
  * window each step; one that ignores `attentionMask` / `positionIds` still works for
- * prompts of equal length. Caches made of arrays, plain objects and tensors are freed
- * by `generate`; give `disposePast` for anything else.
+ * prompts of equal length. A cache is kept and freed by `generate` through tensor-core's
+ * `forEachTensor` (arrays, Maps, objects and class instances holding tensors); give
+ * `disposePast` when freeing it takes more than disposing those tensors.
  */
 export interface CausalLM<Past = unknown> {
   /** Logits per position: the size of the last axis of `logits`. */
@@ -56,22 +57,11 @@ export interface CausalLM<Past = unknown> {
   disposePast?(past: Past): void;
 }
 
-/** Calls `fn` on every tensor in arrays, Maps and objects' own enumerable fields (depth ≤ 8). */
-export function forEachTensor(value: unknown, fn: (t: Tensor) => void, depth = 0): void {
-  if (depth > 8 || value === null || typeof value !== 'object') return;
-  if (isTensor(value)) {
-    fn(value);
-    return;
-  }
-  const items = value instanceof Map ? value.values() : Array.isArray(value) ? value : Object.values(value);
-  for (const item of items) forEachTensor(item, fn, depth + 1);
-}
-
 /** Frees a cache: the model's `disposePast` if it has one, else every tensor inside. */
 export function disposePast<Past>(model: CausalLM<Past>, past: Past | null): void {
   if (past === null || past === undefined) return;
   if (model.disposePast) model.disposePast(past);
-  else forEachTensor(past, (t) => t.dispose());
+  else disposeTensors(past);
 }
 
 /**

@@ -330,7 +330,7 @@ describe('errors', () => {
       [{ numReturnSequences: 2 }, 'numReturnSequences', /greedy decoding gives one sequence per prompt/],
       [{ eosTokenId: 99 }, 'eosTokenId', /eosTokenId: 99 is not below the vocabulary size 37/],
       [{ padTokenId: -1 }, 'padTokenId', /padTokenId: must be a token id/],
-      [{ top_k: 5 }, 'top_k', /top_k: unknown option \(did you mean 'topK'\?\)/],
+      [{ top_k: 5 }, 'top_k', /top_k: unknown field \(did you mean 'topK'\?\)/],
       [{ max_new_tokens: 5 }, 'max_new_tokens', /did you mean 'maxNewTokens'/],
       [{ onToken: 3 }, 'onToken', /onToken: must be a function/],
       [{ repetitionPenalty: 0 }, 'repetitionPenalty', /repetitionPenalty: must be a number > 0, got 0/],
@@ -344,7 +344,7 @@ describe('errors', () => {
 
   it('names the bad prompt', async () => {
     expect((await errorOf(() => generate(model, [[1, 2], []]))).message).toMatch(
-      /inputIds.1: a prompt needs at least one token/,
+      /inputIds\[1\]: a prompt needs at least one token/,
     );
     expect((await errorOf(() => generate(model, [1, 37]))).message).toMatch(
       /inputIds: token 37 at position 1 is not an id of the model's vocabulary \[0, 37\)/,

@@ -10,6 +10,7 @@
 import type { GPT2LMHeadModel } from '@tensorlm/nn';
 import {
   type Backend,
+  forEachTensor,
   getBackend,
   listBackends,
   narrow,
@@ -21,7 +22,7 @@ import {
   toBackend,
   where,
 } from '@tensorlm/tensor-core';
-import { asCausalLM, type CausalLM, disposePast, forEachTensor } from './causal-lm.js';
+import { asCausalLM, type CausalLM, disposePast } from './causal-lm.js';
 import { DecodingError } from './errors.js';
 import {
   type GenerateOptions,

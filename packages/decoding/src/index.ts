@@ -8,7 +8,6 @@ export {
   type CausalLMForwardOptions,
   type CausalLMOutput,
   disposePast,
-  forEachTensor,
   GPT2CausalLM,
 } from './causal-lm.js';
 export { DecodingError } from './errors.js';

@@ -128,5 +128,5 @@ const KNOWN = Object.keys(optionsObject.shape);
 
 /** Validates options, filling in defaults; throws a DecodingError naming each bad field. */
 export function parseGenerateOptions(options: unknown = {}): ResolvedGenerateOptions {
-  return parseWith(generateOptionsSchema, options ?? {}, 'generate: invalid options', KNOWN);
+  return parseWith(generateOptionsSchema, options ?? {}, 'generate options', KNOWN);
 }

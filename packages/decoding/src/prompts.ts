@@ -56,7 +56,7 @@ export async function readPrompts(
   }
   if (prompts.length === 0) throw new DecodingError('inputIds: no prompt given', ['inputIds']);
   prompts.forEach((row, i) => {
-    const field = prompts.length > 1 ? `inputIds.${i}` : 'inputIds';
+    const field = prompts.length > 1 ? `inputIds[${i}]` : 'inputIds';
     if (row.length === 0) {
       throw new DecodingError(`${field}: a prompt needs at least one token (e.g. a BOS / EOS id)`, [field]);
     }

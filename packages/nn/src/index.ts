@@ -12,6 +12,7 @@ export {
   saveModel,
   WEIGHTS_NAME,
 } from './io/model-io.js';
+export { joinPath } from './io/path.js';
 export {
   type ActivationName,
   activationModule,

@@ -161,3 +161,14 @@ export {
   stridesOf,
 } from './tensor/shape.js';
 export { isTensor, type NestedArray, Tensor } from './tensor/tensor.js';
+export { disposeTensors, forEachTensor, tensorsIn } from './tensor/tree.js';
+export {
+  type FieldIssue,
+  formatFieldIssues,
+  formatFieldPath,
+  formatZodIssues,
+  MAX_LISTED_ISSUES,
+  parseOrThrow,
+  type ZodIssueOptions,
+  zodFieldIssues,
+} from './zod-issues.js';

@@ -1,5 +1,7 @@
-// The one error type the tokenizers throw. It carries where bad input came from (a
-// file name, a line, a JSON key) so a malformed vocab points at the offending entry.
+// The one error type the tokenizers throw (code 'TOKENIZER_INVALID', on tensor-core's
+// `TensorlmError`). It carries where bad input came from (a file name, a line, a JSON key)
+// so a malformed vocab points at the offending entry.
+import { TensorlmError } from '@tensorlm/tensor-core/errors';
 
 export interface TokenizerErrorLocation {
   /** File or source the input came from, e.g. `merges.txt` or `tokenizer.json`. */
@@ -10,13 +12,13 @@ export interface TokenizerErrorLocation {
   key?: string;
 }
 
-export class TokenizerError extends Error {
+export class TokenizerError extends TensorlmError {
   readonly source: string | undefined;
   readonly line: number | undefined;
   readonly key: string | undefined;
 
-  constructor(message: string, location: TokenizerErrorLocation = {}) {
-    super(`${formatLocation(location)}${message}`);
+  constructor(message: string, location: TokenizerErrorLocation = {}, options: { cause?: unknown } = {}) {
+    super('TOKENIZER_INVALID', `${formatLocation(location)}${message}`, options);
     this.name = 'TokenizerError';
     this.source = location.source;
     this.line = location.line;

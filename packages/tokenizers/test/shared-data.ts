@@ -3,11 +3,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requires } from '../../../tooling/vitest/requirements.js';
 
 export const SHARED_DATA =
   process.env.TENSORLM_SHARED_DATA ?? fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 
-export const hasSharedData = existsSync(join(SHARED_DATA, 'golden'));
+/**
+ * Whether the shared data folder is there. Without it the tests that read it are skipped
+ * with a printed reason, except under CI, where importing this module fails the run.
+ */
+export const hasSharedData = requires(
+  'the shared data folder',
+  existsSync(join(SHARED_DATA, 'golden')),
+  `${SHARED_DATA} has no golden/ (set TENSORLM_SHARED_DATA to the folder)`,
+);
 
 export function readShared(relative: string): string {
   return readFileSync(join(SHARED_DATA, relative), 'utf8');

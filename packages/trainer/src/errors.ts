@@ -1,10 +1,13 @@
-// The errors @tensorlm/trainer throws: `TrainerError` for bad input or misuse (its message
-// names the field or option at fault), `NonFiniteLossError` when training diverges.
+// The errors @tensorlm/trainer throws, on tensor-core's `TensorlmError`: `TrainerError`
+// (code 'TRAINER_INVALID') for bad input or misuse, its message naming the field or
+// option at fault; `NonFiniteLossError` ('TRAINER_NON_FINITE_LOSS') when training diverges.
+import { parseOrThrow, TensorlmError } from '@tensorlm/tensor-core';
 import type { z } from 'zod';
 
-export class TrainerError extends Error {
-  constructor(message: string) {
-    super(message);
+export class TrainerError extends TensorlmError {
+  /** `code` lets a subclass name its own failure (e.g. a run-folder error). */
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(options.code ?? 'TRAINER_INVALID', message, { cause: options.cause });
     this.name = 'TrainerError';
   }
 }
@@ -27,24 +30,13 @@ export class NonFiniteLossError extends TrainerError {
           ? ` and the last good checkpoint is ${lastCheckpoint}`
           : ' (no checkpoint was written yet)') +
         '. Try a lower learning rate, gradient clipping (gradClip) or check the data.',
+      { code: 'TRAINER_NON_FINITE_LOSS' },
     );
     this.name = 'NonFiniteLossError';
   }
 }
 
-/** zod issues as `path: message`, joined by '; '. */
-export function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.map(String).join('.');
-      return path ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join('; ');
-}
-
-/** Parses `value` with `schema`, or throws a TrainerError starting with `what`. */
+/** Parses `value` with `schema`, or throws a TrainerError: `invalid <what>: <field>: <problem>`. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new TrainerError(`invalid ${what}: ${formatIssues(parsed.error)}`);
-  return parsed.data;
+  return parseOrThrow(schema, value, what, (message) => new TrainerError(message));
 }

@@ -146,14 +146,3 @@ export function defaultCollate<T>(items: readonly T[]): Collated<T> {
   if (items.length === 0) throw new DatasetError('defaultCollate: no items to collate');
   return collateAt(items, 'batch') as Collated<T>;
 }
-
-/** Disposes every tensor inside a collated batch (records, tuples and lists are walked). */
-export function disposeBatch(batch: unknown): void {
-  if (isTensor(batch)) {
-    if (!batch.isDisposed) batch.dispose();
-  } else if (Array.isArray(batch)) {
-    for (const v of batch) disposeBatch(v);
-  } else if (typeof batch === 'object' && batch !== null && !ArrayBuffer.isView(batch)) {
-    for (const v of Object.values(batch)) disposeBatch(v);
-  }
-}

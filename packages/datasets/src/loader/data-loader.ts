@@ -1,11 +1,12 @@
 // DataLoader: batches from a random-access Dataset (seeded shuffle, reshuffled every
 // epoch) or a streaming IterableDataset (optional seeded shuffle buffer), collated to
 // tensors, served by async iteration while the next batches load (prefetch).
+import { disposeTensors } from '@tensorlm/tensor-core';
 import { z } from 'zod';
 import { type Dataset, type IterableDataset, isDataset } from '../dataset/dataset.js';
 import { DatasetError, parseWith } from '../errors.js';
 import { deriveSeed, Rng, type Seed } from '../random/rng.js';
-import { type Collated, type CollateFn, defaultCollate, disposeBatch } from './collate.js';
+import { type Collated, type CollateFn, defaultCollate } from './collate.js';
 
 const optionsSchema = z.object({
   batchSize: z.number().int().positive().default(1),
@@ -62,7 +63,7 @@ async function* pipelined<J, B>(
     }
   } finally {
     // The consumer stopped early: free the tensors of batches it will never see.
-    for (const p of inflight) p.then(disposeBatch, () => {});
+    for (const p of inflight) p.then(disposeTensors, () => {});
   }
 }
 
@@ -213,7 +214,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
           if (!exhausted) launch();
         }
       } finally {
-        for (const p of inflight) p.then(disposeBatch, () => {});
+        for (const p of inflight) p.then(disposeTensors, () => {});
         await previous;
         await iterator.return?.();
       }

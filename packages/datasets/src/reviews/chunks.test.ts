@@ -126,7 +126,7 @@ describe('review chunks on disk', () => {
     await expect(ds.get(3)).rejects.toThrow(/mixed\.jsonl:5: invalid JSON/);
     const typed = await openReviewChunks(path);
     expect(await typed.get(0)).toEqual({ text: 'a', doc: 0, chunk: 0 });
-    await expect(typed.get(2)).rejects.toThrow(/mixed\.jsonl:4: text: .*expected string/i);
+    await expect(typed.get(2)).rejects.toThrow(/mixed\.jsonl:4: invalid record: text: .*expected string/i);
     await ds.close();
     await typed.close();
     await expect(JsonlDataset.open(join(dir, 'missing.jsonl'))).rejects.toThrow(

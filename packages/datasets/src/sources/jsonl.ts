@@ -5,9 +5,10 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parseOrThrow } from '@tensorlm/tensor-core';
 import type { z } from 'zod';
 import { checkIndex, type Dataset, type IterableDataset } from '../dataset/dataset.js';
-import { DatasetError, formatIssues } from '../errors.js';
+import { DatasetError } from '../errors.js';
 import { writeLinesAtomic } from '../io/atomic.js';
 
 export type PathLike = string | URL;
@@ -59,9 +60,7 @@ function parseRecord<T>(text: string, where: string, schema: z.ZodType<T> | unde
     throw new DatasetError(`${where}: invalid JSON (${(error as Error).message})`);
   }
   if (!schema) return value as T;
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new DatasetError(`${where}: ${formatIssues(parsed.error)}`);
-  return parsed.data;
+  return parseOrThrow(schema, value, 'record', (message) => new DatasetError(`${where}: ${message}`));
 }
 
 export class JsonlDataset<T = unknown> implements Dataset<T>, AsyncIterable<T> {

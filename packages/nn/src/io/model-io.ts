@@ -9,6 +9,7 @@ import { gptConfigFromHF, gptConfigToHF } from '../models/gpt-config.js';
 import { type Module, onMeta } from '../module/module.js';
 import { safetensorsToStateDict } from '../safetensors/state-dict.js';
 import { loadSafetensors, saveSafetensors, writeFileAtomic } from './fs.js';
+import { joinPath } from './path.js';
 
 export const WEIGHTS_NAME = 'model.safetensors';
 export const CONFIG_NAME = 'config.json';
@@ -36,10 +37,6 @@ export function modelConfigJSON(model: SavableModel): Record<string, unknown> {
       ? gptConfigToHF(model.config, model.typeName)
       : bertConfigToHF(model.config, model.typeName);
   return { ...json, torch_dtype: 'float32' };
-}
-
-function joinPath(dir: string, name: string): string {
-  return dir.endsWith('/') || dir.endsWith('\\') ? `${dir}${name}` : `${dir}/${name}`;
 }
 
 export interface SaveModelResult {

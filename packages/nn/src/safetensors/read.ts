@@ -22,7 +22,9 @@ export class SafetensorsError extends NnError {
   readonly tensor: string | null;
 
   constructor(file: string, message: string, tensor: string | null = null) {
-    super(`${file}: ${tensor === null ? '' : `tensor '${tensor}': `}${message}`);
+    super(`${file}: ${tensor === null ? '' : `tensor '${tensor}': `}${message}`, {
+      code: 'SAFETENSORS_INVALID',
+    });
     this.name = 'SafetensorsError';
     this.file = file;
     this.tensor = tensor;

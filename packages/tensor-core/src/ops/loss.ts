@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { TensorError } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { parseOrThrow } from '../zod-issues.js';
 import { cast, div, notEqual } from './elementwise.js';
 import { assertDType, backendOf, record, wrap } from './op-utils.js';
 import { sum } from './reduce.js';
@@ -18,13 +19,12 @@ export type CrossEntropyOptions = z.input<typeof crossEntropyOptions>;
 
 export function crossEntropy(logitsIn: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
-  const parsed = crossEntropyOptions.safeParse(options);
-  if (!parsed.success)
-    throw new TensorError(
-      op,
-      `invalid options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const { ignoreIndex, reduction } = parsed.data;
+  const { ignoreIndex, reduction } = parseOrThrow(
+    crossEntropyOptions,
+    options,
+    'options',
+    (message) => new TensorError(op, message),
+  );
   assertDType(op, targets, ['i32'], 'targets');
   if (logitsIn.rank < 1 || !shapesEqual(logitsIn.shape.slice(0, -1), targets.shape)) {
     throw new TensorError(

@@ -6,6 +6,7 @@ import { getBackend } from '../backend/registry.js';
 import { TensorError } from '../errors.js';
 import { countersUsed } from '../random/counter-rng.js';
 import type { Tensor } from './tensor.js';
+import { walkTree } from './tree-walk.js';
 
 /** Device memory shared by a tensor and its views; freed when the last view is disposed. */
 export class StorageRef {
@@ -76,30 +77,6 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-function collectTensors(
-  value: unknown,
-  into: Set<Tensor>,
-  isTensor: (v: unknown) => v is Tensor,
-  depth = 0,
-): void {
-  if (depth > 8 || value === null || typeof value !== 'object') return;
-  if (isTensor(value)) {
-    into.add(value);
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) collectTensors(item, into, isTensor, depth + 1);
-    return;
-  }
-  if (value instanceof Map) {
-    for (const item of value.values()) collectTensors(item, into, isTensor, depth + 1);
-    return;
-  }
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const item of Object.values(value)) collectTensors(item, into, isTensor, depth + 1);
-  }
-}
-
 let isTensorFn: ((v: unknown) => v is Tensor) | null = null;
 /** @internal Set by tensor.ts to break the import cycle. */
 export function setTensorGuard(guard: (v: unknown) => v is Tensor): void {
@@ -108,7 +85,7 @@ export function setTensorGuard(guard: (v: unknown) => v is Tensor): void {
 
 /**
  * Runs `fn` and disposes every tensor it created, except those it returns (found in
- * the result, arrays, Maps and plain objects) and those marked with `keep`.
+ * the result by the rules of `forEachTensor`) and those marked with `keep`.
  * `fn` must be synchronous: an await would let other work's tensors into the scope.
  */
 export function tidy<T>(fn: () => T): T {
@@ -131,7 +108,7 @@ export function tidy<T>(fn: () => T): T {
     );
   }
   const returned = new Set<Tensor>();
-  if (isTensorFn) collectTensors(result, returned, isTensorFn);
+  if (isTensorFn) walkTree(result, isTensorFn, (t) => returned.add(t));
   const parent = engine.scopes.at(-1);
   for (const t of scope) {
     if (t.isDisposed || t.isKept) continue;

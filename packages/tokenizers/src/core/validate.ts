@@ -1,36 +1,28 @@
-// Validation helpers at the package boundary: zod issues and JSON syntax errors become
-// TokenizerErrors that name the source and the offending key.
+// Validation at the package boundary: zod issues go through tensor-core's one helper
+// (`parseOrThrow`, every bad key named as a JSON key path) and JSON syntax errors name the
+// source and line; both become TokenizerErrors.
+import { parseOrThrow } from '@tensorlm/tensor-core/errors';
 import type { z } from 'zod';
 import { TokenizerError } from '../errors.js';
 
-/** Renders a zod issue path as a JSON-ish key path: `model.vocab["a b"]`, `merges[3]`. */
-export function formatKeyPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
-  let out = prefix;
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && /^[A-Za-z_$][\w$]*$/.test(part))
-      out += out === '' ? part : `.${part}`;
-    else out += `[${JSON.stringify(String(part))}]`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-/** Parses `value` with `schema`; on failure throws naming the first bad key. */
+/**
+ * Parses `value` with `schema`, or throws `<source>: invalid <what>: <key>: <problem>; …`.
+ * `keyPrefix` is where `value` sits in its document (`model` for `json.model`).
+ */
 export function parseWith<S extends z.ZodType>(
   schema: S,
   value: unknown,
   what: string,
   source?: string,
-  keyPrefix = '',
+  keyPrefix?: string,
 ): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problems)` : '';
-  throw new TokenizerError(`invalid ${what}: ${issue.message}${more}`, {
-    ...(source !== undefined ? { source } : {}),
-    key: formatKeyPath(issue.path, keyPrefix),
-  });
+  return parseOrThrow(
+    schema,
+    value,
+    what,
+    (message) => new TokenizerError(message, source !== undefined ? { source } : {}),
+    keyPrefix ? { pathPrefix: keyPrefix.split('.') } : {},
+  );
 }
 
 /** JSON.parse with the source named, and the line of the syntax error when V8 gives a position. */

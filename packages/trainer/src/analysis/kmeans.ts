@@ -5,7 +5,7 @@
 import { rng } from '@tensorlm/tensor-core';
 import { z } from 'zod';
 import { parseWith, TrainerError } from '../errors.js';
-import { deriveSeed } from '../util/seed.js';
+import { deriveIntSeed } from '../util/seed.js';
 
 const optionsSchema = z
   .object({
@@ -124,7 +124,7 @@ export function kmeans(points: readonly ArrayLike<number>[], options: KMeansOpti
     throw new TrainerError(`kmeans: k (${o.k}) is larger than the number of points (${rows.length})`);
   let best: KMeansResult | null = null;
   for (let run = 0; run < o.nInit; run++) {
-    const next = stream(deriveSeed(o.seed, 'kmeans', run));
+    const next = stream(deriveIntSeed(o.seed, 'kmeans', run));
     const result = lloyd(rows, plusPlusInit(rows, o.k, next), o.maxIter);
     if (!best || result.inertia < best.inertia - 1e-12) best = result;
   }

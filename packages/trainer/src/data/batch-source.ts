@@ -7,12 +7,11 @@
 // - datasetSource: a random-access dataset, shuffled per epoch from (seed, epoch);
 // - loaderSource: any DataLoader-like async iterable with an `epoch` (e.g.
 //   @tensorlm/datasets' DataLoader); resuming re-enters the epoch and skips batches.
-import { type Tensor, tensor } from '@tensorlm/tensor-core';
+import { disposeTensors, type Tensor, tensor } from '@tensorlm/tensor-core';
 import { z } from 'zod';
 import { parseWith, TrainerError } from '../errors.js';
 import type { JsonValue } from '../util/json.js';
-import { deriveSeed, permutation } from '../util/seed.js';
-import { disposeTree } from '../util/tensors.js';
+import { deriveIntSeed, permutation } from '../util/seed.js';
 
 export interface BatchSource<B> {
   /** The batch at the current position; advances the position. The caller owns the batch. */
@@ -113,7 +112,7 @@ export function tokenBatchSource(options: TokenBatchSourceOptions): IndexedBatch
   if (typeof sample !== 'function') throw new TrainerError('tokenBatchSource: sample must be a function');
   const o = parseWith(tokenOptionsSchema, rest, 'tokenBatchSource options');
   return new IndexedBatchSource((index) => {
-    const rows = sample(o.batchSize, deriveSeed(o.seed, 'batch', index));
+    const rows = sample(o.batchSize, deriveIntSeed(o.seed, 'batch', index));
     if (!Array.isArray(rows) || rows.length !== o.batchSize) {
       throw new TrainerError(
         `tokenBatchSource: sample(${o.batchSize}, seed) returned ${Array.isArray(rows) ? rows.length : typeof rows} rows`,
@@ -180,7 +179,7 @@ export class DatasetBatchSource<T, B> implements BatchSource<B> {
   orderOf(epoch: number): number[] {
     const n = this.dataset.length;
     return this.options.shuffle
-      ? permutation(n, deriveSeed(this.options.seed, 'shuffle', epoch))
+      ? permutation(n, deriveIntSeed(this.options.seed, 'shuffle', epoch))
       : Array.from({ length: n }, (_, i) => i);
   }
 
@@ -264,7 +263,7 @@ export class LoaderBatchSource<B> implements BatchSource<B> {
       }
       if (this.skip > 0) {
         this.skip--;
-        disposeTree(result.value);
+        disposeTensors(result.value);
         continue;
       }
       this.batch++;

@@ -2,9 +2,9 @@
 // hyperparameters, per-parameter state (tensors + a step count), zeroGrad, and a state
 // dict of tensors plus JSON scalars that a checkpoint stores and `loadStateDict` restores.
 // Subclasses implement `step()` and name their per-parameter state tensors.
-import { clone, noGrad, type Tensor, tidy, zeros } from '@tensorlm/tensor-core';
+import { clone, noGrad, parseOrThrow, type Tensor, tidy, zeros } from '@tensorlm/tensor-core';
 import type { z } from 'zod';
-import { formatIssues, TrainerError } from '../errors.js';
+import { parseWith, TrainerError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
 
 /** Parameters: plain tensors, `[name, tensor]` pairs (`model.namedParameters()`), or groups. */
@@ -62,14 +62,10 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
 
   /**
    * @param schema validates the defaults and each group's hyperparameters, so an error
-   *   names the field (`groups.1.weightDecay: …`).
+   *   names the field (`groups[1].weightDecay: …`).
    */
   protected constructor(params: ParamsInput<H>, defaults: H, schema: z.ZodType<H>, what: string) {
-    const parsedDefaults = schema.safeParse(defaults);
-    if (!parsedDefaults.success) {
-      throw new TrainerError(`invalid ${what} options: ${formatIssues(parsedDefaults.error)}`);
-    }
-    this.defaults = parsedDefaults.data;
+    this.defaults = parseWith(schema, defaults, `${what} options`);
     const list = params as readonly unknown[];
     if (!Array.isArray(list) || list.length === 0) {
       throw new TrainerError(
@@ -85,9 +81,13 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
     this.paramGroups = groups.map((group, g) => {
       if (!isGroupInput<H>(group)) throw new TrainerError(`${what}: groups.${g} has no 'params'`);
       const { params: groupParams, lrScale, ...overrides } = group;
-      const merged = schema.safeParse({ ...this.defaults, ...overrides });
-      if (!merged.success)
-        throw new TrainerError(`invalid ${what} groups.${g}: ${formatIssues(merged.error)}`);
+      const merged = parseOrThrow(
+        schema,
+        { ...this.defaults, ...overrides },
+        `${what} options`,
+        (message) => new TrainerError(message),
+        { pathPrefix: ['groups', g] },
+      );
       if (lrScale !== undefined && !(Number.isFinite(lrScale) && lrScale >= 0)) {
         throw new TrainerError(
           `invalid ${what} groups.${g}.lrScale: must be a finite number ≥ 0, got ${lrScale}`,
@@ -113,7 +113,7 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
         tensors.push(t);
         groupKeys.push(name);
       });
-      return { params: tensors, keys: groupKeys, hyper: merged.data, lrScale: lrScale ?? 1 };
+      return { params: tensors, keys: groupKeys, hyper: merged, lrScale: lrScale ?? 1 };
     });
   }
 

@@ -4,7 +4,7 @@
 // token counts were reached, and the legend.
 import { describe, expect, it } from 'vitest';
 import { allElements, parseXml, textOf, type XmlElement } from '../../test/xml.js';
-import { formatCount, lossCurveSvg, niceTicks } from './loss-curve.js';
+import { formatCompactCount, lossCurveSvg, niceTicks } from './loss-curve.js';
 
 const train = Array.from({ length: 40 }, (_, i) => ({
   step: i + 1,
@@ -68,7 +68,7 @@ describe('lossCurveSvg', () => {
     for (const tick of ticks) {
       const tokens = Number(tick.attributes['data-tokens']);
       expect(Number(tick.attributes.x)).toBeCloseTo(xOfStep(tokens / 10_240), 1);
-      expect(textOf(tick)).toBe(formatCount(tokens));
+      expect(textOf(tick)).toBe(formatCompactCount(tokens));
     }
   });
 
@@ -94,8 +94,8 @@ describe('axis helpers', () => {
   it('nice ticks and compact counts', () => {
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(3, 97, 5)).toEqual([20, 40, 60, 80]);
-    expect(formatCount(950)).toBe('950');
-    expect(formatCount(10_240)).toBe('10.2k');
-    expect(formatCount(2_500_000)).toBe('2.5M');
+    expect(formatCompactCount(950)).toBe('950');
+    expect(formatCompactCount(10_240)).toBe('10.2k');
+    expect(formatCompactCount(2_500_000)).toBe('2.5M');
   });
 });

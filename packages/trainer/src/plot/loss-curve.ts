@@ -60,7 +60,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 /** 1234 → "1.2k", 2_500_000 → "2.5M". */
-export function formatCount(value: number): string {
+export function formatCompactCount(value: number): string {
   const abs = Math.abs(value);
   const trim = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1).replace(/\.0$/, ''));
   if (abs >= 1e9) return `${trim(value / 1e9)}G`;
@@ -175,7 +175,7 @@ export function lossCurveSvg(data: LossCurveData, options: LossCurveOptions = {}
     const x = f(sx(t));
     out.push(`<line x1="${x}" y1="${bottom}" x2="${x}" y2="${bottom + 4}"/>`);
     out.push(
-      `<text x="${x}" y="${bottom + 18}" text-anchor="middle" stroke="none">${escapeXml(formatCount(t))}</text>`,
+      `<text x="${x}" y="${bottom + 18}" text-anchor="middle" stroke="none">${escapeXml(formatCompactCount(t))}</text>`,
     );
   }
   out.push('</g>');
@@ -192,7 +192,7 @@ export function lossCurveSvg(data: LossCurveData, options: LossCurveOptions = {}
       const x = f(sx(stepAt(train, t)));
       out.push(`<line x1="${x}" y1="${MARGIN.top - 4}" x2="${x}" y2="${MARGIN.top}"/>`);
       out.push(
-        `<text x="${x}" y="${MARGIN.top - 8}" text-anchor="middle" stroke="none" data-tokens="${t}">${escapeXml(formatCount(t))}</text>`,
+        `<text x="${x}" y="${MARGIN.top - 8}" text-anchor="middle" stroke="none" data-tokens="${t}">${escapeXml(formatCompactCount(t))}</text>`,
       );
     }
   }

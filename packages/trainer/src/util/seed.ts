@@ -4,7 +4,7 @@
 import { rng } from '@tensorlm/tensor-core';
 
 /** A non-negative 31-bit integer seed from a base seed and keys (strings or integers). */
-export function deriveSeed(seed: number, ...keys: (number | string)[]): number {
+export function deriveIntSeed(seed: number, ...keys: (number | string)[]): number {
   let h = rng.mix32((seed >>> 0) ^ 0x9e3779b9);
   h = rng.mix32((h ^ Math.floor(seed / 2 ** 32)) >>> 0);
   for (const key of keys) {

@@ -1,25 +1,7 @@
-// Walking batches: a batch is any tree of tensors (a Tensor, arrays, plain objects),
-// as collate functions produce. The trainer owns a batch once it has it, so it frees
-// every tensor in it after the step, and counts its tokens from the first id tensor.
-import { isTensor, type Tensor } from '@tensorlm/tensor-core';
-
-/** Every tensor in a batch tree (depth-first, arrays and plain objects only). */
-export function tensorsIn(value: unknown, depth = 0, out: Tensor[] = []): Tensor[] {
-  if (depth > 8 || value === null || typeof value !== 'object') return out;
-  if (isTensor(value)) {
-    out.push(value);
-  } else if (Array.isArray(value)) {
-    for (const item of value) tensorsIn(item, depth + 1, out);
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const item of Object.values(value)) tensorsIn(item, depth + 1, out);
-  }
-  return out;
-}
-
-/** Disposes every tensor in a batch tree. */
-export function disposeTree(value: unknown): void {
-  for (const t of tensorsIn(value)) t.dispose();
-}
+// Counting a batch's tokens. A batch is any tree of tensors (walked by tensor-core's
+// `tensorsIn`, the one walker of every package); the trainer frees it with
+// `disposeTensors` after the step.
+import { isTensor, tensorsIn } from '@tensorlm/tensor-core';
 
 /**
  * Tokens in a batch, for "tokens seen": the size of the `input`/`ids` tensor of a
