@@ -97,5 +97,8 @@ describe('tensors larger than one storage binding', () => {
   it('names the kernel when an op cannot split a large tensor yet', () => {
     const big = randn([4000], { seed: 8, backend: gpu });
     expect(() => sum(big)).toThrow(/kernel 'reduce[^']*' cannot bind a \d+-byte buffer/);
+    expect(() => sum(big)).toThrow(
+      expect.objectContaining({ code: 'WEBGPU_BINDING_LIMIT', name: 'WebGPUError' }),
+    );
   });
 });

@@ -3,6 +3,10 @@
 // compute pass, with their parameters packed into one uniform arena, and submitted
 // only at a readback or past a threshold. Buffers released while commands are still
 // pending return to the pool only after that submit, so reuse can never race a write.
+// Index kernels bind a small error flag (index-errors.ts) that readbacks check.
+import type { BindingLimits } from './binding-windows.js';
+import { WebGPUError } from './errors.js';
+import { INDEX_ERROR_BYTES, indexErrorOf } from './index-errors.js';
 import type { ParamWriter } from './params.js';
 
 const BUFFER_USAGE = 0x0080 /* STORAGE */ | 0x0004 /* COPY_SRC */ | 0x0008; /* COPY_DST */
@@ -56,7 +60,11 @@ export class GpuRuntime {
   #pooledBytes = 0;
   bytesInUse = 0;
   liveBuffers = 0;
-  #error: Error | null = null;
+  #error: WebGPUError | null = null;
+  /** Out-of-range index reports of the index kernels (see index-errors.ts). */
+  readonly #indexError: GPUBuffer;
+  /** Whether a kernel bound the index-error flag since the last readback checked it. */
+  #indexErrorArmed = false;
   #lastKernel = '(none)';
   readonly debug: boolean;
   /** Most bytes one storage binding may hold: the device's limit, or a lower cap for tests. */
@@ -67,6 +75,8 @@ export class GpuRuntime {
    * wrong sums with no error; kernels check against this before dispatching.
    */
   readonly loopLimit: number;
+  /** The binding limit and the device's storage offset alignment, for splitting big tensors. */
+  readonly bindingLimits: BindingLimits;
 
   constructor(
     device: GPUDevice,
@@ -78,23 +88,38 @@ export class GpuRuntime {
       device.limits.maxStorageBufferBindingSize,
       options.maxBindingBytes ?? Number.POSITIVE_INFINITY,
     );
+    this.bindingLimits = {
+      maxBindingBytes: this.bindingLimit,
+      offsetAlignment: device.limits.minStorageBufferOffsetAlignment,
+    };
     this.loopLimit = /llvmpipe/i.test(options.adapterName ?? '') ? 65_535 : Number.POSITIVE_INFINITY;
     this.#alignment = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
     this.#arena = device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM | COPY_DST });
+    // New buffers are zeroed: the flag starts clear.
+    this.#indexError = device.createBuffer({ size: INDEX_ERROR_BYTES, usage: BUFFER_USAGE });
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
-      this.#error ??= new Error(`WebGPU error after kernel '${this.#lastKernel}': ${error.message}`);
+      const kernel = this.#lastKernel;
+      this.#error ??= new WebGPUError(
+        'WEBGPU_GPU_ERROR',
+        `GPU error after kernel '${kernel}': ${error.message}`,
+        {
+          kernel,
+        },
+      );
     });
     void device.lost.then((info) => {
-      this.#error ??= new Error(`WebGPU device lost (${info.reason}): ${info.message}`);
+      this.#error ??= new WebGPUError('WEBGPU_DEVICE_LOST', `device lost (${info.reason}): ${info.message}`);
     });
   }
 
   /** Throws before a dispatch whose invocations would loop past `loopLimit` (see there). */
   checkLoop(kernel: string, iterations: number): void {
     if (iterations > this.loopLimit) {
-      throw new Error(
-        `backend-webgpu: kernel '${kernel}' would loop ${iterations} times in one invocation, past the ${this.loopLimit} that Mesa llvmpipe runs before it silently stops a loop; use the cpu backend for this op or smaller tensors`,
+      throw new WebGPUError(
+        'WEBGPU_LOOP_LIMIT',
+        `kernel '${kernel}' would loop ${iterations} times in one invocation, past the ${this.loopLimit} that Mesa llvmpipe runs before it silently stops a loop; use the cpu backend for this op or smaller tensors`,
+        { kernel },
       );
     }
   }
@@ -117,15 +142,19 @@ export class GpuRuntime {
     if (buffer) this.#pooledBytes -= size;
     else {
       if (size > this.device.limits.maxBufferSize) {
-        throw new Error(
-          `backend-webgpu: a ${byteLength}-byte tensor exceeds the device's maxBufferSize (${this.device.limits.maxBufferSize})`,
+        throw new WebGPUError(
+          'WEBGPU_BUFFER_LIMIT',
+          `a ${byteLength}-byte tensor exceeds the device's maxBufferSize (${this.device.limits.maxBufferSize})`,
         );
       }
       this.device.pushErrorScope('out-of-memory');
       buffer = this.device.createBuffer({ size, usage: BUFFER_USAGE });
       void this.device.popErrorScope().then((error) => {
         if (error)
-          this.#error ??= new Error(`WebGPU out of memory allocating ${size} bytes: ${error.message}`);
+          this.#error ??= new WebGPUError(
+            'WEBGPU_OUT_OF_MEMORY',
+            `out of memory allocating ${size} bytes: ${error.message}`,
+          );
       });
     }
     this.bytesInUse += byteLength;
@@ -213,8 +242,10 @@ export class GpuRuntime {
     const entries: GPUBindGroupEntry[] = buffers.map((b, binding) => {
       if (isWindow(b)) return { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } };
       if (b.size > limit) {
-        throw new Error(
-          `backend-webgpu: kernel '${kernel}' cannot bind a ${b.size}-byte buffer (the binding limit is ${limit}); this op does not split large tensors yet`,
+        throw new WebGPUError(
+          'WEBGPU_BINDING_LIMIT',
+          `kernel '${kernel}' cannot bind a ${b.size}-byte buffer (the binding limit is ${limit}); this op does not split large tensors yet`,
+          { kernel },
         );
       }
       return { binding, resource: { buffer: b } };
@@ -230,7 +261,11 @@ export class GpuRuntime {
     if (this.debug) {
       void this.device.popErrorScope().then((error) => {
         if (error)
-          this.#error ??= new Error(`WebGPU validation error in kernel '${kernel}': ${error.message}`);
+          this.#error ??= new WebGPUError(
+            'WEBGPU_GPU_ERROR',
+            `validation error in kernel '${kernel}': ${error.message}`,
+            { kernel },
+          );
       });
     }
   }
@@ -253,12 +288,32 @@ export class GpuRuntime {
     for (const buffer of released) this.#recycle(buffer);
   }
 
-  /** Copies `byteLength` bytes of a buffer to the host. */
+  /**
+   * The index-error flag, for a kernel that takes indices to bind (as its last storage
+   * buffer): binding it arms the check at the next readback.
+   */
+  indexErrorFlag(): GPUBuffer {
+    this.#indexErrorArmed = true;
+    return this.#indexError;
+  }
+
+  /**
+   * Copies `byteLength` bytes of a buffer to the host. When an index kernel ran since
+   * the last check, the error flag rides along in the same staging buffer (16 more
+   * bytes, no extra map) and is cleared in the same submit; a reported bad index then
+   * rejects this read.
+   */
   async read(buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
     this.checkError();
     const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
-    const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
-    this.#endPass().copyBufferToBuffer(buffer, 0, staging, 0, size);
+    const checkIndex = this.#indexErrorArmed;
+    const staging = this.device.createBuffer({
+      size: size + (checkIndex ? INDEX_ERROR_BYTES : 0),
+      usage: MAP_READ | COPY_DST,
+    });
+    const encoder = this.#endPass();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+    if (checkIndex) this.#takeIndexError(encoder, staging, size);
     this.flush();
     try {
       await staging.mapAsync(MAP_READ);
@@ -266,16 +321,34 @@ export class GpuRuntime {
       this.checkError();
       throw error;
     }
-    const copy = staging.getMappedRange(0, size).slice(0, byteLength);
+    const mapped = staging.getMappedRange();
+    const copy = mapped.slice(0, byteLength);
+    const indexError = checkIndex
+      ? indexErrorOf(new Uint32Array(mapped.slice(size, size + INDEX_ERROR_BYTES)))
+      : null;
     staging.unmap();
     staging.destroy();
     this.checkError();
+    if (indexError) throw indexError;
     return copy;
   }
 
+  /** Encodes the flag's copy into `staging` at `offset` and its reset, disarming the check. */
+  #takeIndexError(encoder: GPUCommandEncoder, staging: GPUBuffer, offset: number): void {
+    encoder.copyBufferToBuffer(this.#indexError, 0, staging, offset, INDEX_ERROR_BYTES);
+    encoder.clearBuffer(this.#indexError, 0, INDEX_ERROR_BYTES);
+    this.#indexErrorArmed = false;
+  }
+
+  /** Waits for all submitted work; rejects with a GPU error or a reported bad index. */
   async sync(): Promise<void> {
-    this.flush();
-    await this.device.queue.onSubmittedWorkDone();
-    this.checkError();
+    if (!this.#indexErrorArmed) {
+      this.flush();
+      await this.device.queue.onSubmittedWorkDone();
+      this.checkError();
+      return;
+    }
+    // Mapping the flag's copy waits for the same work onSubmittedWorkDone would.
+    await this.read(this.#indexError, 0);
   }
 }

@@ -1,7 +1,9 @@
 // The WebGPU backend: every kernel of the Backend interface as WGSL compute shaders on
 // one shared device. Tensors live in pooled GPU buffers (bool as 32-bit words, so
 // every element is one word); work is batched by the runtime and only `read` waits.
-// Disposing tensors never touches the device.
+// Disposing tensors never touches the device. This file only routes: how big tensors
+// split into binding windows lives in binding-windows.ts, how a matmul runs in
+// kernels/matmul/, and the WGSL in kernels/.
 import {
   type AdamWParams,
   type AxisLayout,
@@ -22,15 +24,12 @@ import {
   sizeOf,
   type UnaryOp,
 } from '@tensorlm/tensor-core';
+import { forEachRange, forEachRowWindow, WORD } from './binding-windows.js';
 import type { AcquiredDevice } from './device.js';
+import { WebGPUError } from './errors.js';
 import { binaryKernel, castKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
-import {
-  indexAddByRowKernel,
-  indexSelectKernel,
-  type RowWindow,
-  scatterAddKernel,
-} from './kernels/indexing.js';
-import { matmulKernel, splitKFactor } from './kernels/matmul.js';
+import { indexAddByRowKernel, indexSelectKernel, scatterAddKernel } from './kernels/indexing.js';
+import { matmul } from './kernels/matmul/index.js';
 import { copyStridedKernel } from './kernels/movement.js';
 import {
   crossEntropyBackwardKernel,
@@ -45,35 +44,20 @@ import { reduceKernel } from './kernels/reduce.js';
 import { multinomialKernel, randomKernel, topkKernel } from './kernels/sampling.js';
 import { type GpuBinding, type GpuBufferStorage, GpuRuntime } from './runtime.js';
 
-const WORD = 4;
 /** indexAdd into at most this many rows gathers per output element instead of using atomics. */
 const SHORT_INDEX_AXIS = 256;
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-function lcm(a: number, b: number): number {
-  return (a / gcd(a, b)) * b;
-}
 
 function bufferOf(storage: Storage): GPUBuffer {
   const buffer = (storage as Partial<GpuBufferStorage>).buffer;
   if (!buffer)
-    throw new Error(
-      'backend-webgpu: received a storage from another backend; move the tensor with toBackend() first',
+    throw new WebGPUError(
+      'WEBGPU_FOREIGN_STORAGE',
+      'received a storage from another backend; move the tensor with toBackend() first',
     );
   return buffer;
 }
 
 const buf = (t: KernelTensor) => bufferOf(t.storage);
-
-/** Elements [start, start + count) of a buffer of 4-byte words. */
-type ElementRange = readonly [start: number, count: number];
-
-function window(buffer: GPUBuffer, [start, count]: ElementRange): GpuBinding {
-  return { buffer, offset: start * WORD, size: count * WORD };
-}
 
 export interface WebGPUBackendOptions {
   /** Wrap every dispatch in error scopes, naming the failing kernel (slower). */
@@ -120,89 +104,13 @@ export class WebGPUBackend implements Backend {
     return this.runtime.allocate(size * WORD);
   }
 
-  /**
-   * Splits `size` elements into ranges of at most one storage binding each, with byte
-   * offsets the device accepts: element-wise kernels then run once per range on windows
-   * of their buffers. Tensors that fit one binding (nearly all) get a single range.
-   */
-  #ranges(size: number): ElementRange[] {
-    const limit = this.runtime.bindingLimit;
-    if (size * WORD <= limit) return [[0, size]];
-    const align = Math.max(this.runtime.device.limits.minStorageBufferOffsetAlignment, WORD) / WORD;
-    const chunk = Math.floor(limit / WORD / align) * align;
-    const ranges: ElementRange[] = [];
-    for (let start = 0; start < size; start += chunk) ranges.push([start, Math.min(chunk, size - start)]);
-    return ranges;
-  }
-
-  /**
-   * Windows of whole rows (each `rowElements` long) that fit one binding, for the index
-   * kernels on tensors past the binding limit (GPT-2's 50257 × 768 token embedding).
-   */
-  #rowWindows(rows: number, rowLengths: readonly number[]): RowWindow[] {
-    const maxElements = Math.floor(this.runtime.bindingLimit / WORD);
-    const longest = Math.max(...rowLengths);
-    if (rows * longest <= maxElements) return [{ start: 0, count: rows }];
-    // Every window must start at a byte offset the device accepts, in each buffer.
-    const align = Math.max(this.runtime.device.limits.minStorageBufferOffsetAlignment, WORD) / WORD;
-    const step = rowLengths.reduce((acc, len) => lcm(acc, align / gcd(len, align)), 1);
-    const perWindow = Math.floor(maxElements / longest / step) * step;
-    if (perWindow === 0)
-      throw new Error(
-        `backend-webgpu: rows of ${longest} elements are too long to split into storage bindings`,
-      );
-    const windows: RowWindow[] = [];
-    for (let start = 0; start < rows; start += perWindow)
-      windows.push({ start, count: Math.min(perWindow, rows - start) });
-    return windows;
-  }
-
-  /**
-   * Row windows of C (with A) and of Wᵀ (C's columns) for an unbatched A · Bᵀ whose
-   * operands or result exceed one binding; null when everything fits, or when the
-   * layout is one this split does not cover (then the dispatch reports the limit).
-   */
-  #matmulWindows(p: MatmulParams): { rows: RowWindow[]; cols: RowWindow[] } | null {
-    const maxElements = Math.floor(this.runtime.bindingLimit / WORD);
-    if (Math.max(p.m * p.k, p.n * p.k, p.m * p.n) <= maxElements) return null;
-    if (p.transA || !p.transB) return null;
-    const cols = this.#rowWindows(p.n, [p.k]);
-    const rows = this.#rowWindows(p.m, [p.k, p.n]);
-    return { rows, cols };
-  }
-
-  /** Runs an index kernel once per row window of `big` (the side past the binding limit), or once. */
-  #forEachRowWindow(
-    big: GPUBuffer,
-    layout: AxisLayout,
-    run: (bound: GpuBinding, rows: RowWindow) => void,
-  ): void {
-    const windows = layout.outer === 1 ? this.#rowWindows(layout.size, [layout.inner]) : [];
-    if (windows.length <= 1) {
-      run(big, { start: 0, count: layout.size });
-      return;
-    }
-    for (const rows of windows)
-      run(window(big, [rows.start * layout.inner, rows.count * layout.inner]), rows);
-  }
-
-  /** Runs `run` once per binding-sized range, binding each buffer's window (whole buffers when one range). */
+  /** Runs `run` once per binding-sized range of `size` elements (see binding-windows.ts). */
   #forEachRange(
     size: number,
     buffers: readonly GPUBuffer[],
     run: (bound: GpuBinding[], count: number, start: number) => void,
   ): void {
-    const ranges = this.#ranges(size);
-    if (ranges.length === 1) {
-      run([...buffers], size, 0);
-      return;
-    }
-    for (const range of ranges)
-      run(
-        buffers.map((b) => window(b, range)),
-        range[1],
-        range[0],
-      );
+    forEachRange(size, buffers, this.runtime.bindingLimits, run);
   }
 
   upload(values: DataArray, dtype: DType): Storage {
@@ -342,58 +250,15 @@ export class WebGPUBackend implements Backend {
 
   matmul(a: KernelTensor, b: KernelTensor, params: MatmulParams): Storage {
     const out = this.#alloc(sizeOf(params.batchShape) * params.m * params.n);
-    const windows = params.batchShape.length === 0 ? this.#matmulWindows(params) : null;
-    if (!windows) {
-      const slices = splitKFactor(params);
-      if (slices === 1) {
-        matmulKernel(this.runtime, buf(a), buf(b), out.buffer, params);
-        return out;
-      }
-      // Few output tiles, long k (a weight gradient): k-slices as a batch of partial
-      // products, then their sum.
-      const { m, n, k, transA, transB } = params;
-      const chunk = Math.ceil(k / slices / 16) * 16;
-      const count = Math.ceil(k / chunk);
-      const partial = this.#alloc(count * m * n);
-      const sliced: MatmulParams = {
-        ...params,
-        k: chunk,
-        batchShape: [count],
-        aBatchStrides: [transA ? chunk * m : chunk],
-        bBatchStrides: [transB ? chunk : chunk * n],
-      };
-      matmulKernel(this.runtime, buf(a), buf(b), partial.buffer, sliced, { kTotal: k });
-      reduceKernel(
-        this.runtime,
-        'sum',
-        partial.buffer,
-        'f32',
-        { outer: 1, size: count, inner: m * n },
-        out.buffer,
-      );
-      this.runtime.release(partial);
-      return out;
-    }
-    // A product past one binding — the tied LM head, x · Wᵀ over GPT-2's token embedding:
-    // blocks of C's rows (with A's rows) times blocks of C's columns (with Wᵀ's rows).
-    const { n, k } = params;
-    for (const rows of windows.rows) {
-      const aWindow = window(buf(a), [rows.start * k, rows.count * k]);
-      const cWindow = window(out.buffer, [rows.start * n, rows.count * n]);
-      for (const cols of windows.cols) {
-        const bWindow = window(buf(b), [cols.start * k, cols.count * k]);
-        const block = { ...params, m: rows.count, n: cols.count };
-        matmulKernel(this.runtime, aWindow, bWindow, cWindow, block, { ldc: n, cCol: cols.start });
-      }
-    }
+    matmul(this.runtime, buf(a), buf(b), out.buffer, params, this.runtime.bindingLimits);
     return out;
   }
 
   indexSelect(x: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage {
     const m = sizeOf(indices.shape);
     const out = this.#alloc(layout.outer * m * layout.inner);
-    this.#forEachRowWindow(buf(x), layout, (xs, rows) =>
-      indexSelectKernel(this.runtime, xs, buf(indices), m, layout, out.buffer, true, rows),
+    forEachRowWindow(buf(x), layout, this.runtime.bindingLimits, (xs, rows) =>
+      indexSelectKernel(this.runtime, xs, buf(indices), m, layout, out.buffer, 'oneListForAllSlices', rows),
     );
     return out;
   }
@@ -413,8 +278,8 @@ export class WebGPUBackend implements Backend {
       return out;
     }
     if (size > 0) this.runtime.clear(out.buffer, size * WORD);
-    this.#forEachRowWindow(out.buffer, layout, (o, rows) =>
-      scatterAddKernel(this.runtime, buf(src), buf(indices), m, layout, o, true, rows),
+    forEachRowWindow(out.buffer, layout, this.runtime.bindingLimits, (o, rows) =>
+      scatterAddKernel(this.runtime, buf(src), buf(indices), m, layout, o, 'oneListForAllSlices', rows),
     );
     return out;
   }
@@ -423,8 +288,8 @@ export class WebGPUBackend implements Backend {
     const total = sizeOf(indices.shape);
     const out = this.#alloc(total);
     const m = total / Math.max(layout.outer * layout.inner, 1);
-    this.#forEachRowWindow(buf(x), layout, (xs, rows) =>
-      indexSelectKernel(this.runtime, xs, buf(indices), m, layout, out.buffer, false, rows),
+    forEachRowWindow(buf(x), layout, this.runtime.bindingLimits, (xs, rows) =>
+      indexSelectKernel(this.runtime, xs, buf(indices), m, layout, out.buffer, 'onePerElement', rows),
     );
     return out;
   }
@@ -434,8 +299,8 @@ export class WebGPUBackend implements Backend {
     const out = this.#alloc(size);
     if (size > 0) this.runtime.clear(out.buffer, size * WORD);
     const m = sizeOf(indices.shape) / Math.max(layout.outer * layout.inner, 1);
-    this.#forEachRowWindow(out.buffer, layout, (o, rows) =>
-      scatterAddKernel(this.runtime, buf(src), buf(indices), m, layout, o, false, rows),
+    forEachRowWindow(out.buffer, layout, this.runtime.bindingLimits, (o, rows) =>
+      scatterAddKernel(this.runtime, buf(src), buf(indices), m, layout, o, 'onePerElement', rows),
     );
     return out;
   }

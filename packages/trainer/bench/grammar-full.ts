@@ -22,11 +22,11 @@ import { getBackend, manualSeed, setBackend } from '@tensorlm/tensor-core';
 import {
   causalLmTrainer,
   formatDuration,
-  GRAMMAR_GPT_CONFIG,
   kmeans,
   tokenBatchSource,
   writeLossCurveSvg,
 } from '../src/index.js';
+import { GRAMMAR_GPT_CONFIG, GRAMMAR_PAD_ID } from '../test/grammar-gpt.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,15 +53,16 @@ manualSeed(seed);
 const model = new GPT2LMHeadModel(GRAMMAR_GPT_CONFIG);
 const grammar = Grammar.seed();
 const sample = (n: number, s: number) => new GrammarSampler({ grammar, seed: s }).batch(n);
-const train = tokenBatchSource({ sample, batchSize, length, padId: 0, seed });
+const train = tokenBatchSource({ sample, batchSize, length, padId: GRAMMAR_PAD_ID, seed });
 // Held-out sentences: another seed stream, 2 batches of 512, the same ones at every evaluation.
-const val = tokenBatchSource({ sample, batchSize, length, padId: 0, seed: seed + 1_000_003 });
+const val = tokenBatchSource({ sample, batchSize, length, padId: GRAMMAR_PAD_ID, seed: seed + 1_000_003 });
 
 const started = performance.now();
 let at150: { train: number; padIncluded: number; padIgnored: number; ms: number } | null = null;
 const evals: { step: number; padIncluded: number; padIgnored: number }[] = [];
 const trainer = causalLmTrainer(
-  { model, train, val, padId: 0, progress: process.stdout },
+  // The seed's loss: pad positions count (the trainer's default leaves them out).
+  { model, train, val, padId: GRAMMAR_PAD_ID, padPositions: 'included', progress: process.stdout },
   {
     maxSteps,
     lr: 5e-4,

@@ -21,7 +21,8 @@ import {
   type Tensor,
   tidy,
 } from '@tensorlm/tensor-core';
-import { AdamW, GRAMMAR_GPT_CONFIG, padBatch } from '../src/index.js';
+import { AdamW, padBatch } from '../src/index.js';
+import { GRAMMAR_GPT_CONFIG } from '../test/grammar-gpt.js';
 
 const backends = (process.env.W2_BACKENDS ?? 'webgpu,cpu').split(',');
 const repetitions = Number(process.env.W2_REPS ?? 5);

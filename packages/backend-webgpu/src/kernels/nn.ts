@@ -7,6 +7,7 @@
 //   coroutine switch per SIMD lane group, so 81,920 softmax rows of 20 took 2 s as
 //   workgroups and take milliseconds as threads; on GPUs short rows waste a workgroup.
 import type { RowsLayout } from '@tensorlm/tensor-core';
+import { IndexKernel, indexErrorWgsl } from '../index-errors.js';
 import { ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, INFINITY, WORKGROUP } from './wgsl.js';
@@ -359,7 +360,8 @@ struct Params { rows: u32, cols: u32, ignore: i32 }
 @group(0) @binding(1) var<storage, read> Target: array<i32>;
 @group(0) @binding(2) var<storage, read_write> Loss: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Lse: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+${indexErrorWgsl(4)}
+@group(0) @binding(5) var<uniform> p: Params;
 ${shape.header}
 ${shape.main}
   var peak = -infinity();
@@ -372,13 +374,17 @@ ${shape.main}
   let lse = peak + log(total);
   Lse[row] = lse;
   let t = Target[row];
-  if (t == p.ignore || t < 0 || u32(t) >= p.cols) { Loss[row] = 0.0; } else { Loss[row] = lse - X[base + u32(t)]; }
+  if (t == p.ignore) { Loss[row] = 0.0; }
+  else if (t < 0 || u32(t) >= p.cols) {
+    Loss[row] = 0.0;
+    reportBadIndex(${IndexKernel.crossEntropy}u, t, p.cols, p.ignore);
+  } else { Loss[row] = lse - X[base + u32(t)]; }
 }`,
   );
   rt.dispatch(
     key,
     pipeline,
-    [logits, targets, losses, logSumExp],
+    [logits, targets, losses, logSumExp, rt.indexErrorFlag()],
     rows(layout).i32(ignoreIndex),
     shape.grid(layout.rows),
   );
@@ -405,12 +411,16 @@ struct Params { rows: u32, cols: u32, ignore: i32 }
 @group(0) @binding(2) var<storage, read> Lse: array<f32>;
 @group(0) @binding(3) var<storage, read> DLoss: array<f32>;
 @group(0) @binding(4) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
+${indexErrorWgsl(5)}
+@group(0) @binding(6) var<uniform> p: Params;
 ${elementMain('p.rows * p.cols')}
   let row = i / p.cols;
   let c = i % p.cols;
   let t = Target[row];
   if (t == p.ignore) { DX[i] = 0.0; return; }
+  if (c == 0u && (t < 0 || u32(t) >= p.cols)) {
+    reportBadIndex(${IndexKernel.crossEntropyBackward}u, t, p.cols, p.ignore);
+  }
   let onehot = select(0.0, 1.0, i32(c) == t);
   DX[i] = (exp(X[i] - Lse[row]) - onehot) * DLoss[row];
 }`,
@@ -418,7 +428,7 @@ ${elementMain('p.rows * p.cols')}
   rt.dispatch(
     'crossEntropyBackward',
     pipeline,
-    [logits, targets, logSumExp, dLosses, dLogits],
+    [logits, targets, logSumExp, dLosses, dLogits, rt.indexErrorFlag()],
     rows(layout).i32(ignoreIndex),
     grid(total),
   );

@@ -10,6 +10,12 @@
 // - The core has already validated shapes and dtypes and converted both operands of a
 //   binary op to one dtype, so a kernel never needs to check or promote.
 // - Kernels enqueue work and return at once; only `read` waits for results.
+// - An out-of-range index (indexSelect/embedding, indexAdd, gather, scatterAdd, a
+//   crossEntropy target other than ignoreIndex) never yields a number: the kernel throws
+//   a TensorError naming the op and the index, either at once (cpu) or at the latest
+//   when a result is next read or `sync` resolves (an asynchronous device flags it and
+//   writes no out-of-bounds memory). The failed op's output, and work that consumed it,
+//   are unspecified; the error is reported once, and the backend stays usable.
 import type { DataArray, DType } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 

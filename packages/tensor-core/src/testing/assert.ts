@@ -51,6 +51,22 @@ export function assertThrows(fn: () => unknown, pattern: RegExp, label: string):
   throw new ConformanceError(`${label}: expected an error matching ${pattern}, none was thrown`);
 }
 
+/** Awaits `fn`, which must reject with an error whose message matches `pattern`. */
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  pattern: RegExp,
+  label: string,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    assert(pattern.test(message), `${label}: error "${message}" does not match ${pattern}`);
+    return;
+  }
+  throw new ConformanceError(`${label}: expected an error matching ${pattern}, none was thrown`);
+}
+
 /** Small seeded generator for test inputs (mulberry32), independent of tensor-core's RNG. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

@@ -5,7 +5,15 @@
 import * as T from '../index.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { assert, assertClose, assertShape, assertThrows, hashString, seededRandom } from './assert.js';
+import {
+  assert,
+  assertClose,
+  assertRejects,
+  assertShape,
+  assertThrows,
+  hashString,
+  seededRandom,
+} from './assert.js';
 import { type InputSpec, type OpCase, opCases } from './cases.js';
 import { type Nd, nd } from './reference.js';
 
@@ -429,6 +437,100 @@ export function runBackendConformance(options: ConformanceOptions): void {
         x.dispose();
         assertClose(await v.data(), [1, 2, 3, 4], { rtol: 0, atol: 0 }, 'view after its base was disposed');
         v.dispose();
+      });
+    });
+
+    describe('out-of-range indices', () => {
+      // The contract (see Backend in backend/backend.ts): a bad index never yields a
+      // number. It may throw at the op (cpu) or when a result is next read (webgpu's
+      // device-side flag), and the error names the op and the index.
+      const rejectsByRead = async (make: () => Tensor, pattern: RegExp, label: string) => {
+        await use();
+        const made: Tensor[] = [];
+        try {
+          await assertRejects(
+            async () => {
+              const out = make();
+              made.push(out);
+              await out.data();
+            },
+            pattern,
+            label,
+          );
+        } finally {
+          for (const t of made) t.dispose();
+        }
+      };
+      const ids = (values: number[]) => T.tensor(values, [values.length], { dtype: 'i32' });
+
+      it('indexSelect and embedding reject an index past the axis or below 0', async () => {
+        await rejectsByRead(
+          () => T.indexSelect(T.ones([3, 2]), 0, ids([0, 3])),
+          /indexSelect: .*\b3\b/,
+          'past',
+        );
+        await rejectsByRead(
+          () => T.indexSelect(T.ones([2, 3]), 1, ids([-1])),
+          /indexSelect: .*-1\b/,
+          'below 0',
+        );
+        // Embedding is an indexSelect of the table's rows: either name is the op.
+        await rejectsByRead(
+          () => T.embedding(ids([5, 57]), T.ones([39, 4])),
+          /(embedding|indexSelect): .*\b57\b/,
+          'embedding',
+        );
+      });
+
+      it('gather and scatterAdd reject an index past the axis', async () => {
+        const index = T.tensor([0, 2, 5, 1], [2, 2], { dtype: 'i32' });
+        await rejectsByRead(() => T.gather(T.ones([2, 3]), 1, index), /gather: .*\b5\b/, 'gather');
+        await rejectsByRead(
+          () => T.scatterAdd([2, 3], 1, index, T.ones([2, 2])),
+          /scatterAdd: .*\b5\b/,
+          'scatterAdd',
+        );
+        index.dispose();
+      });
+
+      it('crossEntropy rejects a target past the classes, and the ignore index stays legal', async () => {
+        await rejectsByRead(
+          () => T.crossEntropy(T.zeros([2, 3]), ids([0, 4])),
+          /crossEntropy: .*\b4\b/,
+          'target past the classes',
+        );
+        await rejectsByRead(
+          () => T.crossEntropy(T.zeros([2, 3]), ids([-2, 0])),
+          /crossEntropy: .*-2\b/,
+          'negative target',
+        );
+        // Ignored rows (the default -100, or a pad id past the classes) count nothing.
+        const logits = T.tensor([0, Math.log(3), 0, 0, 0, 0], [2, 3]);
+        const byDefault = await T.crossEntropy(logits, ids([1, -100])).item();
+        assertClose([byDefault], [Math.log(5 / 3)], { rtol: 1e-5, atol: 1e-6 }, 'ignoreIndex -100');
+        const padded = await T.crossEntropy(logits, ids([7, 1]), { ignoreIndex: 7 }).item();
+        assertClose([padded], [Math.log(3)], { rtol: 1e-5, atol: 1e-6 }, 'ignoreIndex 7');
+        logits.dispose();
+      });
+
+      it('a backward pass through a bad index rejects by the time its gradient is read', async () => {
+        const table = T.ones([4, 2], { requiresGrad: true });
+        await rejectsByRead(
+          () => {
+            T.sum(T.indexSelect(table, 0, ids([1, 9]))).backward();
+            return table.grad!;
+          },
+          /(indexSelect|indexAdd): .*\b9\b/,
+          'indexSelect backward',
+        );
+        table.dispose();
+      });
+
+      it('the error is reported once: the backend then computes right again', async () => {
+        await rejectsByRead(() => T.indexSelect(T.ones([3]), 0, ids([3])), /indexSelect/, 'bad index');
+        const y = T.indexSelect(T.tensor([10, 20, 30]), 0, ids([2, 0]));
+        assertClose(await y.data(), [30, 10], { rtol: 0, atol: 0 }, 'next gather');
+        y.dispose();
       });
     });
 

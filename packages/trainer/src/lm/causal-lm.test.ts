@@ -6,7 +6,7 @@ import { setBackend, type Tensor } from '@tensorlm/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyGpt, VOCAB } from '../../test/fixtures.js';
 import { padBatch } from '../data/batch-source.js';
-import { causalLmLoss, grammarLosses, lmLosses, shiftBatch } from './causal-lm.js';
+import { causalLmLoss, lmLosses, measureLmLosses, shiftBatch } from './causal-lm.js';
 
 beforeAll(async () => {
   await setBackend('cpu');
@@ -58,20 +58,45 @@ describe('causal LM losses', () => {
     const model = tinyGpt(0).eval();
     const want = await referenceLosses(model, rows, 6);
     const ids = padBatch(rows, 6, 0);
-    const got = await grammarLosses(model, ids);
+    const got = await measureLmLosses(model, ids);
     expect(got.padIncluded).toBeCloseTo(want.padIncluded, 5);
     expect(got.padIgnored).toBeCloseTo(want.padIgnored, 5);
     const l = lmLosses(model, ids);
     expect(await l.padIgnored.item()).toBeCloseTo(want.padIgnored, 5);
-    const trainLoss = causalLmLoss({ ignoreIndex: 0 })(model, ids);
-    expect(await trainLoss.item()).toBeCloseTo(want.padIgnored, 5);
-    expect(await causalLmLoss()(model, ids).item()).toBeCloseTo(want.padIncluded, 5);
+    // The default loss leaves padding (id 0) out; the seeds' convention counts it.
+    expect(await causalLmLoss()(model, ids).item()).toBeCloseTo(want.padIgnored, 5);
+    expect(await causalLmLoss({ padId: 0, padPositions: 'ignored' })(model, ids).item()).toBeCloseTo(
+      want.padIgnored,
+      5,
+    );
+    expect(await causalLmLoss({ padPositions: 'included' })(model, ids).item()).toBeCloseTo(
+      want.padIncluded,
+      5,
+    );
   });
 
-  it('restores training mode after grammarLosses and accepts { input, target } batches', async () => {
+  it('ignores the pad id it is given, and only the -100 mask in { input, target } batches', async () => {
+    const model = tinyGpt(0).eval();
+    const want = await referenceLosses(model, rows, 6);
+    // Causal attention: padding after a row's tokens cannot change their logits, so a
+    // batch padded with 9 has the same pad-ignored loss as the 0-padded reference.
+    const padNine = await causalLmLoss({ padId: 9 })(model, padBatch(rows, 6, 9)).item();
+    expect(padNine).toBeCloseTo(want.padIgnored, 5);
+    // In { input, target } pairs a 0 target is a real token: every position counts here.
+    const { input, target } = shiftBatch(padBatch(rows, 6, 0));
+    expect(await causalLmLoss()(model, { input, target }).item()).toBeCloseTo(want.padIncluded, 5);
+  });
+
+  it('refuses a padPositions it does not know', () => {
+    expect(() => causalLmLoss({ padPositions: 'sometimes' as never })).toThrow(
+      /padPositions must be 'ignored' or 'included', got "sometimes"/,
+    );
+  });
+
+  it('restores training mode after measureLmLosses and accepts { input, target } batches', async () => {
     const model = tinyGpt(0).train();
     const ids = padBatch(rows, 5, 0);
-    await grammarLosses(model, ids);
+    await measureLmLosses(model, ids);
     expect(model.training).toBe(true);
     const { input, target } = shiftBatch(ids);
     expect(input.shape).toEqual([3, 4]);
@@ -81,9 +106,11 @@ describe('causal LM losses', () => {
       [1, 0, 0, 0],
     ]);
     model.eval();
-    const a = await causalLmLoss()(model, { input, target }).item();
+    // The same positions count in both forms when the pairs mark padding with -100.
+    const maskedTarget = padBatch([[4, 5, 1], [8, 1], [1]], 4, -100);
+    const a = await causalLmLoss()(model, { input, target: maskedTarget }).item();
     const b = await causalLmLoss()(model, ids).item();
-    expect(a).toBe(b);
+    expect(a).toBeCloseTo(b, 6);
   });
 
   it('names what is wrong with a batch', () => {

@@ -4,14 +4,17 @@
 // the loss for `labels=input_ids` — or a record { input, target } (causalLmCollate,
 // sliding windows) whose targets are already shifted.
 //
-// Padding: the seeds trained with labels = the padded batch, so pad positions count in
-// the mean (`ignoreIndex` −100, the default here, ignores nothing). Passing the pad id
-// as `ignoreIndex` leaves them out. `lmLosses` computes both from one forward pass.
+// Padding: by default the mean runs over real tokens only — positions whose target is
+// the pad id are left out, as Hugging Face's collators do by masking labels with −100.
+// The seeds trained with labels = the padded batch, counting pad positions too; that
+// figure stays available (`padPositions: 'included'`), and `lmLosses` computes both
+// from one forward pass. { input, target } batches carry their own mask (−100 under
+// padding, as causalLmCollate writes it).
 import { crossEntropy, isTensor, noGrad, type Tensor, tidy } from '@tensorlm/tensor-core';
 import { TrainerError } from '../errors.js';
 
 /** What a causal LM's forward returns: logits [B, T, V], or an object holding them. */
-export interface CausalLm {
+export interface LogitsModel {
   forward(ids: Tensor, ...rest: never[]): Tensor | { logits: Tensor };
   train?(mode?: boolean): unknown;
   training?: boolean;
@@ -20,9 +23,18 @@ export interface CausalLm {
 /** An id tensor [B, L], or shifted pairs. */
 export type LmBatch = Tensor | { input: Tensor; target: Tensor };
 
+/** The target id { input, target } batches mark padding with (crossEntropy's default). */
+const MASKED_TARGET = -100;
+
 export interface CausalLmLossOptions {
-  /** Target id left out of the mean (default −100: none; pass the pad id to ignore padding). */
-  ignoreIndex?: number;
+  /** The padding id of id-tensor batches (default 0, as tokenBatchSource and padBatch pad). */
+  padId?: number;
+  /**
+   * 'ignored' (default): the mean runs over positions whose target is not padding.
+   * 'included': every position counts, padding too — the seeds' convention (Hugging
+   * Face's loss with labels = the padded input_ids).
+   */
+  padPositions?: 'ignored' | 'included';
 }
 
 /** Splits a batch into model inputs and next-token targets. */
@@ -43,7 +55,7 @@ export function shiftBatch(batch: LmBatch): { input: Tensor; target: Tensor } {
   throw new TrainerError('causal LM batch: expected an id tensor or { input, target } tensors');
 }
 
-function logitsOf(model: CausalLm, input: Tensor): Tensor {
+function logitsOf(model: LogitsModel, input: Tensor): Tensor {
   const out = model.forward(input);
   const logits = isTensor(out) ? out : out?.logits;
   if (!isTensor(logits))
@@ -51,13 +63,25 @@ function logitsOf(model: CausalLm, input: Tensor): Tensor {
   return logits;
 }
 
-/** The Trainer's loss for causal LMs: mean next-token cross-entropy (see `ignoreIndex`). */
-export function causalLmLoss(options: CausalLmLossOptions = {}): (model: CausalLm, batch: LmBatch) => Tensor {
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex))
-    throw new TrainerError(`causalLmLoss: ignoreIndex must be an integer, got ${ignoreIndex}`);
+/**
+ * The Trainer's loss for causal LMs: mean next-token cross-entropy over real tokens
+ * (see `padPositions` for the seeds' pad-included mean).
+ */
+export function causalLmLoss(
+  options: CausalLmLossOptions = {},
+): (model: LogitsModel, batch: LmBatch) => Tensor {
+  const { padId = 0, padPositions = 'ignored' } = options;
+  if (!Number.isInteger(padId))
+    throw new TrainerError(`causalLmLoss: padId must be an integer, got ${padId}`);
+  if (padPositions !== 'ignored' && padPositions !== 'included') {
+    throw new TrainerError(
+      `causalLmLoss: padPositions must be 'ignored' or 'included', got ${JSON.stringify(padPositions)}`,
+    );
+  }
+  const idIgnoreIndex = padPositions === 'ignored' ? padId : MASKED_TARGET;
   return (model, batch) => {
     const { input, target } = shiftBatch(batch);
+    const ignoreIndex = isTensor(batch) ? idIgnoreIndex : MASKED_TARGET;
     return crossEntropy(logitsOf(model, input), target, { ignoreIndex });
   };
 }
@@ -70,14 +94,18 @@ export interface LmLosses<T> {
 }
 
 /** Both losses of an id batch [B, L] from one forward pass (scalar tensors, recorded for autograd). */
-export function lmLosses(model: CausalLm, ids: Tensor, options: { padId?: number } = {}): LmLosses<Tensor> {
+export function lmLosses(
+  model: LogitsModel,
+  ids: Tensor,
+  options: { padId?: number } = {},
+): LmLosses<Tensor> {
   const padId = options.padId ?? 0;
   if (!isTensor(ids)) throw new TrainerError('lmLosses: ids must be an i32 [batch, length] tensor');
   return tidy(() => {
     const { input, target } = shiftBatch(ids);
     const logits = logitsOf(model, input);
     return {
-      padIncluded: crossEntropy(logits, target, { ignoreIndex: -100 }),
+      padIncluded: crossEntropy(logits, target, { ignoreIndex: MASKED_TARGET }),
       padIgnored: crossEntropy(logits, target, { ignoreIndex: padId }),
     };
   });
@@ -85,10 +113,10 @@ export function lmLosses(model: CausalLm, ids: Tensor, options: { padId?: number
 
 /**
  * Both losses as numbers, measured in eval mode without gradients (the model's mode is
- * restored). The toy grammar's helper: its pad id is 0.
+ * restored): a held-out figure outside a Trainer.
  */
-export async function grammarLosses(
-  model: CausalLm,
+export async function measureLmLosses(
+  model: LogitsModel,
   ids: Tensor,
   options: { padId?: number } = {},
 ): Promise<LmLosses<number>> {
@@ -114,7 +142,7 @@ export async function grammarLosses(
  */
 export function causalLmMetrics(
   options: { padId?: number } = {},
-): (model: CausalLm, batch: LmBatch) => Record<string, Tensor> {
+): (model: LogitsModel, batch: LmBatch) => Record<string, Tensor> {
   return (model, batch): Record<string, Tensor> => {
     if (!isTensor(batch)) return {};
     const l = lmLosses(model, batch, options);

@@ -1,31 +1,19 @@
-// Batched matmul, register-blocked: each thread accumulates an R × 4V block of C in
-// vec4 registers, fed from A and B tiles staged in workgroup memory D deep in k.
+// Batched matmul kernels, register-blocked: each thread accumulates an R × 4V block of
+// C in vec4 registers, fed from A and B tiles staged in workgroup memory D deep in k.
 // Large blocks matter most on Mesa llvmpipe, where every workgroup-memory load is a
 // gather across SIMD lanes: an 8 × 8 block does 16 vec4 FMAs per 4 vec4 loads, the
 // 4 × 4 block it replaced only 4 per 2 (4.1 → ~10 GFLOP/s at N = 1024 on 2 cores).
-// Small products take a 32 × 32 tile so idle lanes stay few, and tiny ones (a head's
-// T × T attention scores, thousands per batch) one thread per output element with no
-// workgroup memory at all: on llvmpipe the barriers cost more than the FMAs there.
-// Transposed operands are read in place by index math; batch dims broadcast through
-// per-dim strides. `ldc`/`cCol` let a caller write a column block of a wider C, which
-// is how a B past one storage binding (the tied LM head) is split into row windows.
+// Small products take a 32 × 32 tile, tiny ones one thread per output element (which
+// tile, and when, is decided in plan.ts). Transposed operands are read in place by
+// index math; batch dims broadcast through per-dim strides. `ldc`/`cCol` let a caller
+// write a column block of a wider C, which is how a B past one storage binding (the tied
+// LM head) is split into row windows.
 import { type MatmulParams, sizeOf } from '@tensorlm/tensor-core';
-import { dimRef, ParamWriter } from '../params.js';
-import type { GpuBinding, GpuRuntime } from '../runtime.js';
-import { elementMain, grid } from './wgsl.js';
-
-/** Workgroup WX × WY threads, each R rows × 4V columns; tile depth D (R multiple of 4). */
-interface TileConfig {
-  readonly name: string;
-  readonly wx: number;
-  readonly wy: number;
-  readonly r: number;
-  readonly v: number;
-  readonly d: number;
-}
-
-const LARGE: TileConfig = { name: 'L', wx: 8, wy: 16, r: 8, v: 2, d: 16 };
-const SMALL: TileConfig = { name: 'S', wx: 8, wy: 8, r: 4, v: 1, d: 8 };
+import { WebGPUError } from '../../errors.js';
+import { dimRef, ParamWriter } from '../../params.js';
+import type { GpuBinding, GpuRuntime } from '../../runtime.js';
+import { elementMain, grid } from '../wgsl.js';
+import { kernelShape, type TileConfig, tileCols, tileRows } from './plan.js';
 
 export interface MatmulTarget {
   /** Row stride of C (default n). */
@@ -37,35 +25,6 @@ export interface MatmulTarget {
    * A's rows (not transposed) and Bᵀ's rows are then `kTotal` long.
    */
   readonly kTotal?: number;
-}
-
-function tileRows(c: TileConfig): number {
-  return c.wy * c.r;
-}
-
-function tileCols(c: TileConfig): number {
-  return c.wx * 4 * c.v;
-}
-
-function chooseTile(p: MatmulParams): TileConfig {
-  return p.m <= 32 || p.n <= 32 ? SMALL : LARGE;
-}
-
-/** Workgroups wanted at least, so every core has several (llvmpipe runs one per thread). */
-const MIN_WORKGROUPS = 16;
-
-/**
- * How many slices of k an unbatched product should be split into (1: none). A weight
- * gradient — 64 × 192 summed over 10,240 tokens — is only 2 large tiles with a very long
- * k; computing k-slices as a batch of partial products and summing them keeps every core
- * busy without giving up the large tile's register blocking.
- */
-export function splitKFactor(p: MatmulParams): number {
-  if (p.batchShape.length !== 0 || p.k < 512) return 1;
-  const tile = chooseTile(p);
-  const tiles = Math.ceil(p.m / tileRows(tile)) * Math.ceil(p.n / tileCols(tile));
-  if (tiles >= MIN_WORKGROUPS) return 1;
-  return Math.min(Math.ceil(MIN_WORKGROUPS / tiles), Math.floor(p.k / 256));
 }
 
 /** WGSL: A's and B's element offsets (aOff, bOff) for batch index `batch`, unrolled per dim. */
@@ -165,13 +124,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }`;
 }
 
-/** Products this small per batch (or this skinny) run one thread per element of C. */
-function isTiny(p: MatmulParams): boolean {
-  // …and skinny ones: a cached decoding step feeds one row through every weight, where a
-  // tile would compute 31 rows of nothing.
-  return (p.m <= 32 && p.n <= 32 && p.k <= 64) || (p.m <= 4 && p.k <= 16_384);
-}
-
 function tinyShader(transA: boolean, transB: boolean, rank: number): string {
   const a = transA ? 'aOff + k * p.m + row' : 'aOff + row * p.kTotal + k';
   const b = transB ? 'bOff + col * p.kTotal + k' : 'bOff + k * p.n + col';
@@ -192,6 +144,7 @@ ${elementMain('p.batches * p.m * p.n')}
 }`;
 }
 
+/** One dispatch of a product (or of a block of one, or of split-k slices: see `target`). */
 export function matmulKernel(
   rt: GpuRuntime,
   a: GpuBinding,
@@ -202,17 +155,19 @@ export function matmulKernel(
 ): void {
   const batches = sizeOf(p.batchShape);
   if (batches === 0 || p.m === 0 || p.n === 0) return;
-  if (batches > 65535) throw new Error(`backend-webgpu: matmul with ${batches} batches exceeds 65535`);
+  if (batches > 65535)
+    throw new WebGPUError('WEBGPU_DISPATCH_LIMIT', `matmul with ${batches} batches exceeds 65535`, {
+      kernel: 'matmul',
+    });
   const rank = p.batchShape.length;
   const splitK = target.kTotal !== undefined;
-  const tiny = !splitK && isTiny(p);
-  const tile = chooseTile(p);
-  const kind = tiny ? 'tiny' : `${tile.name}${splitK ? 'splitK' : ''}`;
+  const shape = kernelShape(p, splitK);
+  const kind = shape.tiny ? 'tiny' : `${shape.tile.name}${splitK ? 'splitK' : ''}`;
   const key = `matmul:${kind}:${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}:${rank}`;
   const pipeline = rt.pipeline(key, () =>
-    tiny ? tinyShader(p.transA, p.transB, rank) : shader(tile, p.transA, p.transB, rank, splitK),
+    shape.tiny ? tinyShader(p.transA, p.transB, rank) : shader(shape.tile, p.transA, p.transB, rank, splitK),
   );
-  rt.checkLoop(key, rank + (tiny ? p.k : Math.ceil(p.k / tile.d) * (tile.d + 1)));
+  rt.checkLoop(key, rank + (shape.tiny ? p.k : Math.ceil(p.k / shape.tile.d) * (shape.tile.d + 1)));
   const params = new ParamWriter()
     .u32(p.m)
     .u32(p.n)
@@ -224,8 +179,8 @@ export function matmulKernel(
     .dims(p.batchShape)
     .dims(p.aBatchStrides)
     .dims(p.bBatchStrides);
-  const workgroups: [number, number, number] | [number, number] = tiny
+  const workgroups: [number, number, number] | [number, number] = shape.tiny
     ? grid(batches * p.m * p.n)
-    : [Math.ceil(p.n / tileCols(tile)), Math.ceil(p.m / tileRows(tile)), batches];
+    : [Math.ceil(p.n / tileCols(shape.tile)), Math.ceil(p.m / tileRows(shape.tile)), batches];
   rt.dispatch(key, pipeline, [a, b, out], params, workgroups);
 }

@@ -1,0 +1,4 @@
+// Matmul on the GPU: plan.ts decides (kernel, split-k, blocks past one binding),
+// dispatch.ts carries the plan out, shaders.ts holds the WGSL.
+export { matmul } from './dispatch.js';
+export { type MatmulPlan, planMatmul, splitKFactor } from './plan.js';
