@@ -1,7 +1,7 @@
 // @tensorlm/trainer: optimizers (AdamW, Adam, SGD), LR schedules, gradient clipping, batch
 // sources with resumable positions, a Trainer loop with evaluation, callbacks, early
 // stopping and atomic resumable checkpoints, progress output, loss-curve plots, and the
-// causal-LM helpers (both pad conventions) used for the toy grammar and text.
+// causal-LM helpers (the loss over real tokens, and the seeds' pad-included figure).
 
 export { type KMeansOptions, type KMeansResult, kmeans } from './analysis/kmeans.js';
 export {
@@ -16,6 +16,7 @@ export {
   MODEL_CONFIG_FILE,
   MODEL_FILE,
   OPTIMIZER_FILE,
+  type PruneOptions,
   pruneCheckpoints,
   readPointer,
   type SaveCheckpointOptions,
@@ -23,6 +24,7 @@ export {
   TRAINER_STATE_FILE,
   writePointer,
 } from './checkpoint/checkpoint.js';
+export { type CheckpointFiles, checkpointProblem, safetensorsProblem } from './checkpoint/verify.js';
 export {
   type BatchSource,
   DatasetBatchSource,
@@ -38,20 +40,20 @@ export {
   type TokenBatchSourceOptions,
   tokenBatchSource,
 } from './data/batch-source.js';
-export { formatIssues, NonFiniteLossError, TrainerError } from './errors.js';
+export { NonFiniteLossError, TrainerError } from './errors.js';
 export { type ClipGradNormOptions, clipGradNorm, gradNorm } from './grad/clip.js';
 export {
-  type CausalLm,
   type CausalLmLossOptions,
   causalLmLoss,
   causalLmMetrics,
-  grammarLosses,
   type LmBatch,
   type LmLosses,
+  type LogitsModel,
   lmLosses,
+  measureLmLosses,
   shiftBatch,
 } from './lm/causal-lm.js';
-export { type CausalLmTrainerSetup, causalLmTrainer, GRAMMAR_GPT_CONFIG } from './lm/lm-trainer.js';
+export { type CausalLmTrainerSetup, causalLmTrainer } from './lm/lm-trainer.js';
 export { Adam, type AdamHyper, type AdamOptions, AdamW } from './optim/adamw.js';
 export {
   Optimizer,
@@ -69,7 +71,7 @@ export {
 } from './optim/param-groups.js';
 export { SGD, type SgdHyper, type SgdOptions } from './optim/sgd.js';
 export {
-  formatCount,
+  formatCompactCount,
   type LossCurveData,
   type LossCurveOptions,
   type LossPoint,
@@ -77,6 +79,28 @@ export {
   niceTicks,
   writeLossCurveSvg,
 } from './plot/loss-curve.js';
+export { RunFolderError, type RunFolderErrorCode } from './run/errors.js';
+export {
+  type SignalTarget,
+  type SignalWatch,
+  type StopOnSignalsOptions,
+  signalExitCode,
+  stopOnSignals,
+} from './run/interrupt.js';
+export { acquireRunLock, type LockHolder, RUN_LOCK, type RunLock } from './run/lock.js';
+export { CHECKPOINT_NAME, RUN_MANIFEST, type RunManifest, readManifest } from './run/manifest.js';
+export {
+  inspectRunFolder,
+  type OpenRunFolderOptions,
+  openRunFolder,
+  type ResumePoint,
+  RUN_FILES,
+  RunFolder,
+  type RunFolderHints,
+  type RunFolderInspection,
+  type RunFolderKind,
+} from './run/run-folder.js';
+export { removeTemporaries } from './run/temporaries.js';
 export {
   constantLr,
   type LrSchedule,
@@ -118,4 +142,4 @@ export {
   type TrainResult,
 } from './trainer/trainer.js';
 export type { JsonObject, JsonValue } from './util/json.js';
-export { deriveSeed } from './util/seed.js';
+export { deriveIntSeed } from './util/seed.js';

@@ -2,8 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFlags, parseOptions } from '../args.js';
-import { main } from '../cli.js';
+import { main, parseCommandLine } from '../cli.js';
 import type { TrainCommandResult } from './train.js';
 import { trainCommand } from './train.js';
 
@@ -19,10 +18,8 @@ afterAll(async () => {
 
 async function train(argv: string[]): Promise<{ result: TrainCommandResult; lines: string[] }> {
   const lines: string[] = [];
-  const [what, ...rest] = argv;
-  const { flags } = parseFlags(rest, new Set(['resume']));
-  const options = parseOptions(trainCommand.options, flags, 'train');
-  const result = (await trainCommand.run(options, [what!], {
+  const { options, positional } = parseCommandLine(trainCommand, argv);
+  const result = (await trainCommand.run(options, positional, {
     out: (l) => lines.push(l),
   })) as TrainCommandResult;
   return { result, lines };
@@ -118,5 +115,38 @@ describe('tensorlm train text', () => {
     expect(result.result.tokensSeen).toBe(3 * 4 * 32);
     const task = JSON.parse(await readFile(join(dir, 'text', 'tensorlm-task.json'), 'utf8'));
     expect(task).toMatchObject({ task: 'text', tokenizer: 'char' });
+  });
+
+  it('on a terminal draws a progress bar with an ETA, and reports no pad-loss figures (text has no padding)', async () => {
+    const file = join(dir, 'tty.txt');
+    await writeFile(file, 'Every effort moves you forward. '.repeat(40));
+    const written: string[] = [];
+    const lines: string[] = [];
+    const argv = ['text', '--file', file, '--tokenizer', 'char', '--config', 'gpt-nano', '--context', '16'];
+    const { options, positional } = parseCommandLine(trainCommand, [
+      ...argv,
+      ...[
+        '--steps',
+        '3',
+        '--batch-size',
+        '2',
+        '--eval-interval',
+        '1',
+        '--backend',
+        'cpu',
+        '--out',
+        join(dir, 'tty'),
+      ],
+    ]);
+    await trainCommand.run(options, positional, {
+      out: (l) => lines.push(l),
+      write: (t) => written.push(t),
+      isTTY: true,
+    });
+    const bar = written.find((t) => t.startsWith('\r\x1b[2Kstep 3/3 '));
+    expect(bar).toMatch(/█+ .* < /); // a filled bar, then elapsed < remaining
+    const all = [...written, ...lines].join('\n');
+    expect(all).toMatch(/val loss \d/);
+    expect(all).not.toMatch(/lossPad|pad positions/);
   });
 });

@@ -6,22 +6,33 @@
 // text — a GPT preset (gpt-nano … gpt2) on a text file with the GPT-2 or a character
 //   tokenizer, windows of `context + 1` tokens (Raschka's / Karpathy's setups).
 // Both write a run folder: checkpoints (best and latest, resumable), the tokenizer, the
-// task and loss.svg; `tensorlm generate --checkpoint <run>` continues from it.
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { Grammar, GrammarSampler, SEED_GRAMMAR } from '@tensorlm/datasets';
+// task and loss.svg; `tensorlm generate --checkpoint <run>` continues from it. Every check
+// (options, corpus, memory, the run folder, a resumed run's task, tokenizer and shape)
+// comes before the first write (see train-folder.ts). Ctrl-C saves a checkpoint, prints
+// how to resume and exits 130 (SIGTERM: 143).
+import { resolve } from 'node:path';
+import {
+  Grammar,
+  GrammarSampler,
+  SEED_GRAMMAR,
+  SlidingWindowDataset,
+  type TextWindow,
+} from '@tensorlm/datasets';
 import { generate } from '@tensorlm/decoding';
-import { GPT_PRESETS, GPT2LMHeadModel, type GPTPresetName, gptConfig, writeFileAtomic } from '@tensorlm/nn';
-import { isTensor, manualSeed, noGrad, tensor } from '@tensorlm/tensor-core';
-import { CharTokenizer, saveTokenizer, type Tokenizer, WordTokenizer } from '@tensorlm/tokenizers';
+import { GPT_PRESETS, GPT2LMHeadModel, type GPTPresetName, gptConfig } from '@tensorlm/nn';
+import { manualSeed, noGrad, tensor } from '@tensorlm/tensor-core';
+import { CharTokenizer, type Tokenizer, WordTokenizer } from '@tensorlm/tokenizers';
 import {
   type BatchSource,
+  causalLmLoss,
   causalLmTrainer,
   datasetSource,
-  GRAMMAR_GPT_CONFIG,
   kmeans,
   type LmBatch,
   NonFiniteLossError,
+  type RunFolder,
+  stopOnSignals,
+  Trainer,
   type TrainResult,
   tokenBatchSource,
   writeLossCurveSvg,
@@ -29,10 +40,20 @@ import {
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
 import { backendOption, chooseBackend } from '../backend.js';
-import { TASK_FILE, TOKENIZER_FILE } from '../checkpoint-files.js';
+import { readTextCorpus } from '../checks/corpus.js';
+import { checkMemoryBeforeTraining } from '../checks/memory.js';
 import { type CommandIO, defineCommand } from '../command.js';
-import type { TaskInfo } from '../model-files.js';
+import { CommandFailure } from '../errors.js';
+import { describeGrammarLosses, GRAMMAR_GPT_CONFIG, GRAMMAR_LOSS, grammarLosses } from '../grammar-setup.js';
 import { resolveTokenizer } from './tokenize.js';
+import {
+  checkResumeMatches,
+  openTrainingFolder,
+  type RunPlan,
+  resumeCommandLine,
+  TrainingInterrupted,
+  writeRunFiles,
+} from './train-folder.js';
 
 const options = z.object({
   steps: z.coerce.number().int().positive().max(10_000_000).optional(),
@@ -44,6 +65,8 @@ const options = z.object({
   'eval-interval': z.coerce.number().int().nonnegative().optional(),
   'eval-iters': z.coerce.number().int().positive().default(4),
   resume: switchOption.default(false),
+  overwrite: switchOption.default(false),
+  'save-every': z.coerce.number().int().positive().optional(),
   samples: z.coerce.number().int().nonnegative().max(10_000).default(200),
   // text only
   file: z.string().min(1).optional(),
@@ -65,36 +88,23 @@ export interface TrainCommandResult {
   clusters?: string[][];
 }
 
-function plainWriter(io: CommandIO) {
+/** The trainer's progress output: a redrawn bar with ETA on a terminal, plain lines elsewhere. */
+function progressWriter(io: CommandIO) {
+  const columns = typeof process !== 'undefined' ? process.stdout.columns : undefined;
   return {
     write: (text: string) => (io.write ? io.write(text) : io.out(text.replace(/\n$/, ''))),
-    isTTY: io.isTTY ?? false,
+    isTTY: io.isTTY === true && io.write !== undefined,
+    ...(columns ? { columns } : {}),
   };
-}
-
-async function writeRunFiles(runDir: string, tokenizer: Tokenizer, task: TaskInfo): Promise<void> {
-  await mkdir(runDir, { recursive: true });
-  await saveTokenizer(tokenizer, join(runDir, TOKENIZER_FILE));
-  await writeFileAtomic(join(runDir, TASK_FILE), `${JSON.stringify(task, null, 2)}\n`);
 }
 
 async function plot(runDir: string, result: TrainResult, io: CommandIO): Promise<void> {
   const train = result.history.train.map((r) => ({ step: r.step, loss: r.loss, tokens: r.tokens }));
   if (train.length === 0) return;
   const val = result.history.val.map((r) => ({ step: r.step, loss: r.loss, tokens: r.tokens }));
-  const path = join(runDir, 'loss.svg');
+  const path = resolve(runDir, 'loss.svg');
   await writeLossCurveSvg(path, { train, val }, { title: 'training and validation loss' });
   io.out(`loss curve: ${path}`);
-}
-
-/** Runs the trainer; a NaN / Inf loss becomes a clear message (the last good checkpoint stays). */
-async function runTrainer(trainer: { run(): Promise<TrainResult> }): Promise<TrainResult> {
-  try {
-    return await trainer.run();
-  } catch (error) {
-    if (error instanceof NonFiniteLossError) throw new UsageError(`train: ${error.message}`);
-    throw error;
-  }
 }
 
 function summary(result: TrainResult, io: CommandIO): void {
@@ -105,19 +115,74 @@ function summary(result: TrainResult, io: CommandIO): void {
   );
 }
 
+/**
+ * The part both trainings share once everything is checked: the run folder opened, the
+ * resume compared, the files written; then training with Ctrl-C handled. `build` makes the
+ * model and its trainer (after the checks, so nothing is allocated for a refused run).
+ * A signal stops training with a checkpoint, the plot and the resume hint, then throws
+ * TrainingInterrupted (exit 130 / 143).
+ */
+async function trainInRunFolder<M extends GPT2LMHeadModel>(
+  what: 'grammar' | 'text',
+  opts: TrainOptions,
+  plan: RunPlan,
+  io: CommandIO,
+  build: (folder: RunFolder) => { model: M; trainer: Trainer<M, LmBatch> },
+): Promise<{ model: M; result: TrainResult }> {
+  const folder = await openTrainingFolder(plan.runDir, opts, io);
+  let model: M | null = null;
+  try {
+    await checkResumeMatches(folder, plan);
+    await folder.begin();
+    await writeRunFiles(plan);
+    const built = build(folder);
+    model = built.model;
+    const watch = stopOnSignals(built.trainer, { log: (line) => io.out(io.isTTY ? `\n${line}` : line) });
+    let result: TrainResult;
+    try {
+      result = await built.trainer.run();
+    } catch (error) {
+      if (error instanceof NonFiniteLossError)
+        throw new CommandFailure('CLI_TRAINING_DIVERGED', error.message, { cause: error });
+      throw error;
+    } finally {
+      watch.dispose();
+    }
+    if (watch.signal) {
+      summary(result, io);
+      await plot(plan.runDir, result, io);
+      const saved = result.lastCheckpoint ? `saved ${result.lastCheckpoint}` : 'no checkpoint was saved';
+      const again = resumeCommandLine(what, plan.runDir, opts, options.parse({}));
+      io.out(`to continue: ${again}`);
+      model.dispose();
+      model = null;
+      throw new TrainingInterrupted(
+        watch.signal,
+        `stopped by ${watch.signal} at step ${result.step}; ${saved}. Continue with: ${again}`,
+      );
+    }
+    return { model, result };
+  } catch (error) {
+    model?.dispose();
+    throw error;
+  } finally {
+    await folder.close();
+  }
+}
+
 async function trainGrammar(opts: TrainOptions, io: CommandIO): Promise<TrainCommandResult> {
   const runDir = resolve(opts.out ?? 'runs/grammar');
   const steps = opts.steps ?? 150;
   const batchSize = opts['batch-size'] ?? 512;
   const grammar = new Grammar(SEED_GRAMMAR);
   const tokenizer = WordTokenizer.fromVocab(grammar.vocab, { specialTokens: { pad: '[Pad]', eos: '[End]' } });
-  await writeRunFiles(runDir, tokenizer, { task: 'grammar', tokenizer: 'grammar' });
-
-  manualSeed(opts.seed);
-  const model = new GPT2LMHeadModel(GRAMMAR_GPT_CONFIG);
-  io.out(
-    `model: mini GPT, ${model.numParameters().toLocaleString('en-US')} parameters; run folder ${runDir}`,
-  );
+  checkMemoryBeforeTraining('the mini GPT', GRAMMAR_GPT_CONFIG, batchSize, 20, io);
+  const plan: RunPlan = {
+    runDir,
+    task: { task: 'grammar', tokenizer: 'grammar' },
+    tokenizer,
+    model: GRAMMAR_GPT_CONFIG,
+  };
   const batches = (seed: number): BatchSource<LmBatch> =>
     tokenBatchSource({
       sample: (n, s) => new GrammarSampler({ seed: s }).batch(n),
@@ -125,9 +190,21 @@ async function trainGrammar(opts: TrainOptions, io: CommandIO): Promise<TrainCom
       length: 20,
       seed,
     });
-  try {
+  const trained = await trainInRunFolder('grammar', opts, plan, io, (folder) => {
+    manualSeed(opts.seed);
+    const model = new GPT2LMHeadModel(GRAMMAR_GPT_CONFIG);
+    io.out(
+      `model: mini GPT, ${model.numParameters().toLocaleString('en-US')} parameters; run folder ${runDir}`,
+    );
     const trainer = causalLmTrainer(
-      { model, train: batches(opts.seed), val: batches(opts.seed + 1_000_003), progress: plainWriter(io) },
+      {
+        model,
+        train: batches(opts.seed),
+        val: batches(opts.seed + 1_000_003),
+        progress: progressWriter(io),
+        runFolder: folder,
+        ...GRAMMAR_LOSS,
+      },
       {
         maxSteps: steps,
         lr: opts.lr ?? 5e-4,
@@ -136,27 +213,20 @@ async function trainGrammar(opts: TrainOptions, io: CommandIO): Promise<TrainCom
         evalInterval: opts['eval-interval'] ?? Math.max(1, Math.floor(steps / 5)),
         evalIters: opts['eval-iters'],
         checkpointDir: runDir,
-        resume: opts.resume ? 'latest' : false,
+        checkpointInterval: opts['save-every'] ?? 0,
+        resume: folder.resuming ? 'latest' : false,
         seed: opts.seed,
         logInterval: Math.max(1, Math.floor(steps / 15)),
       },
     );
-    const result = await runTrainer(trainer);
+    return { model, trainer };
+  });
+  const { model, result } = trained;
+  try {
     summary(result, io);
     const last = result.history.val.at(-1);
-    const losses = last
-      ? {
-          padIncluded: last.metrics.lossPadIncluded ?? Number.NaN,
-          padIgnored: last.metrics.lossPadIgnored ?? Number.NaN,
-        }
-      : undefined;
-    if (losses) {
-      io.out(
-        `validation loss: ${losses.padIncluded.toFixed(3)} with pad positions (as the seed reports it; ` +
-          `it reached 0.88 after 150 steps), ${losses.padIgnored.toFixed(3)} on real tokens only ` +
-          `(uniform guessing: ln 39 = ${Math.log(39).toFixed(3)})`,
-      );
-    }
+    const losses = last ? grammarLosses(last.metrics) : undefined;
+    if (losses) io.out(describeGrammarLosses(losses));
     await plot(runDir, result, io);
 
     const out: TrainCommandResult = { result, runDir, ...(losses ? { losses } : {}) };
@@ -216,16 +286,16 @@ async function textTokenizer(name: string, text: string): Promise<Tokenizer> {
   return resolveTokenizer(name);
 }
 
+/** Non-overlapping next-token windows (stride = context) of a token span; null when it holds none. */
+function textWindows(ids: readonly number[], context: number): SlidingWindowDataset | null {
+  return ids.length > context ? new SlidingWindowDataset(ids, { maxLength: context, stride: context }) : null;
+}
+
 async function trainText(opts: TrainOptions, io: CommandIO): Promise<TrainCommandResult> {
-  if (!opts.file) throw new UsageError('train text: give the corpus: --file the-verdict.txt');
+  if (!opts.file) throw new UsageError('give the corpus: --file the-verdict.txt');
   if (!(opts.config in GPT_PRESETS))
-    throw new UsageError(`train text: --config must be one of ${Object.keys(GPT_PRESETS).join(', ')}`);
-  let text: string;
-  try {
-    text = await readFile(opts.file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`train text: cannot read --file ${opts.file}: ${(error as Error).message}`);
-  }
+    throw new UsageError(`--config must be one of ${Object.keys(GPT_PRESETS).join(', ')}`);
+  const text = await readTextCorpus(opts.file);
   const tokenizer = await textTokenizer(opts.tokenizer, text);
   const ids = tokenizer.encode(text, { addSpecialTokens: false });
   const preset = opts.config as GPTPresetName;
@@ -234,62 +304,59 @@ async function trainText(opts: TrainOptions, io: CommandIO): Promise<TrainComman
   const context = Math.min(opts.context ?? 256, presetBlock);
   // 90 % of the tokens train, the rest validate (as Raschka's train_ratio = 0.90).
   const split = Math.floor(ids.length * 0.9);
-  const windows = (from: number, to: number) => {
-    const out: number[][] = [];
-    for (let start = from; start + context + 1 <= to; start += context)
-      out.push(ids.slice(start, start + context + 1));
-    return out;
-  };
-  const trainWindows = windows(0, split);
-  const valWindows = windows(split, ids.length);
-  if (trainWindows.length === 0 || valWindows.length === 0) {
+  const trainWindows = textWindows(ids.slice(0, split), context);
+  const valWindows = textWindows(ids.slice(split), context);
+  if (!trainWindows || !valWindows) {
     throw new UsageError(
-      `train text: ${opts.file} has ${ids.length} tokens, too few for windows of ${context + 1} in a 90/10 split; use a smaller --context`,
+      `${opts.file} has ${ids.length} tokens, too few for windows of ${context + 1} in a 90/10 split; use a smaller --context`,
     );
   }
   const batchSize = Math.min(opts['batch-size'] ?? 8, trainWindows.length);
-  const runDir = resolve(opts.out ?? 'runs/text');
-  await writeRunFiles(runDir, tokenizer, {
-    task: 'text',
-    tokenizer: opts.tokenizer,
-    file: resolve(opts.file),
+  const config = gptConfig(preset, {
+    vocabSize: tokenizer.vocabSize,
+    blockSize: context,
+    ...(opts.dropout === undefined
+      ? {}
+      : { embdPdrop: opts.dropout, residPdrop: opts.dropout, attnPdrop: opts.dropout }),
   });
-
-  manualSeed(opts.seed);
-  const model = new GPT2LMHeadModel(
-    gptConfig(preset, {
-      vocabSize: tokenizer.vocabSize,
-      blockSize: context,
-      ...(opts.dropout === undefined
-        ? {}
-        : { embdPdrop: opts.dropout, residPdrop: opts.dropout, attnPdrop: opts.dropout }),
-    }),
-  );
-  io.out(
-    `model: ${preset}, ${model.numParameters().toLocaleString('en-US')} parameters; ${ids.length.toLocaleString('en-US')} tokens ` +
-      `(${trainWindows.length} training and ${valWindows.length} validation windows of ${context}); run folder ${runDir}`,
-  );
-  const source = (rows: number[][], seed: number) =>
-    datasetSource<number[], LmBatch>(
-      { length: rows.length, get: (i) => rows[i]! },
-      {
-        batchSize: Math.min(batchSize, rows.length),
-        seed,
-        collate: (items) =>
-          tensor(Int32Array.from(items.flat()), [items.length, context + 1], { dtype: 'i32' }),
+  checkMemoryBeforeTraining(preset, config, batchSize, context, io);
+  const runDir = resolve(opts.out ?? 'runs/text');
+  const plan: RunPlan = {
+    runDir,
+    task: { task: 'text', tokenizer: opts.tokenizer, file: resolve(opts.file) },
+    tokenizer,
+    model: config,
+  };
+  const source = (windows: SlidingWindowDataset, seed: number) =>
+    datasetSource<TextWindow, LmBatch>(windows, {
+      batchSize: Math.min(batchSize, windows.length),
+      seed,
+      collate: (items) => {
+        const stack = (pick: (w: TextWindow) => Int32Array) => {
+          const data = new Int32Array(items.length * context);
+          for (const [i, w] of items.entries()) data.set(pick(w), i * context);
+          return tensor(data, [items.length, context], { dtype: 'i32' });
+        };
+        return { input: stack((w) => w.input), target: stack((w) => w.target) };
       },
-    );
+    });
   const steps = opts.steps ?? 200;
-  try {
-    const trainer = causalLmTrainer(
+  const trained = await trainInRunFolder('text', opts, plan, io, (folder) => {
+    manualSeed(opts.seed);
+    const model = new GPT2LMHeadModel(config);
+    io.out(
+      `model: ${preset}, ${model.numParameters().toLocaleString('en-US')} parameters; ${ids.length.toLocaleString('en-US')} tokens ` +
+        `(${trainWindows.length} training and ${valWindows.length} validation windows of ${context}); run folder ${runDir}`,
+    );
+    // Text has no padding: one loss, no pad-included / pad-ignored pair to report.
+    const trainer = new Trainer<GPT2LMHeadModel, LmBatch>(
       {
         model,
         train: source(trainWindows, opts.seed),
         val: source(valWindows, opts.seed + 1),
-        progress: plainWriter(io),
-        padId: -1,
-        // Windows hold context + 1 ids; each predicts `context` tokens.
-        countTokens: (batch) => (isTensor(batch) ? batch.shape[0]! * (batch.shape[1]! - 1) : 0),
+        loss: causalLmLoss(),
+        progress: progressWriter(io),
+        runFolder: folder,
       },
       {
         maxSteps: steps,
@@ -298,13 +365,17 @@ async function trainText(opts: TrainOptions, io: CommandIO): Promise<TrainComman
         evalInterval: opts['eval-interval'] ?? Math.max(1, Math.floor(steps / 10)),
         evalIters: Math.min(opts['eval-iters'], Math.max(1, Math.floor(valWindows.length / batchSize))),
         checkpointDir: runDir,
-        resume: opts.resume ? 'latest' : false,
+        checkpointInterval: opts['save-every'] ?? 0,
+        resume: folder.resuming ? 'latest' : false,
         seed: opts.seed,
         gradClip: 1,
         logInterval: Math.max(1, Math.floor(steps / 20)),
       },
     );
-    const result = await runTrainer(trainer);
+    return { model, trainer };
+  });
+  const { model, result } = trained;
+  try {
     summary(result, io);
     if (result.valLoss !== null) io.out(`validation loss: ${result.valLoss.toFixed(3)}`);
     await plot(runDir, result, io);
@@ -329,7 +400,9 @@ Common options:
   --lr X               AdamW learning rate (grammar: 5e-4; text: 4e-4)
   --seed N             seed of the weights, the data and the samples (default 0)
   --out DIR            run folder: checkpoints, tokenizer, loss.svg (runs/grammar, runs/text)
-  --resume             continue the run in --out from its latest checkpoint
+  --resume             continue the run in --out from its latest intact checkpoint
+  --overwrite          start again in --out, moving the run there aside to <out>.old-<time>
+  --save-every N       also save a checkpoint every N steps (default: at evaluations and the end)
   --eval-interval N    evaluate every N steps (default: 5 to 10 times per run)
   --eval-iters N       validation batches per evaluation (default 4)
   --backend B          auto (default), webgpu or cpu
@@ -343,15 +416,23 @@ text only:
   --context N          tokens per window (default: the preset's block size, at most 256)
   --dropout P          dropout rate (default: the preset's)`,
   options,
-  switches: ['resume'],
+  switches: ['resume', 'overwrite'],
+  // Options of one subcommand only; `train grammar --file F` is refused by name.
+  subcommands: {
+    grammar: { summary: "the seed's mini GPT on the toy grammar", options: ['samples'] },
+    text: {
+      summary: 'a GPT preset on a text file --file F',
+      options: ['file', 'tokenizer', 'config', 'context', 'dropout'],
+    },
+  },
   async run(opts, positional, io) {
     const [what, ...extra] = positional;
-    if (extra.length > 0) throw new UsageError(`train: unexpected '${extra.join(' ')}'`);
+    if (extra.length > 0) throw new UsageError(`unexpected '${extra.join(' ')}'`);
     if (what !== 'grammar' && what !== 'text')
       throw new UsageError(
-        `train: say what to train on: 'tensorlm train grammar' or 'tensorlm train text --file F'`,
+        `say what to train on: 'tensorlm train grammar' or 'tensorlm train text --file F'`,
       );
-    await chooseBackend(opts.backend, (line) => io.out(line));
+    await chooseBackend(opts.backend, io);
     return what === 'grammar' ? trainGrammar(opts, io) : trainText(opts, io);
   },
 });

@@ -132,15 +132,31 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(await findCheckpoint(dir)).toBe(join(dir, 'checkpoint-5'));
   });
 
-  it('removes temporary folders a crashed save left, and prunes all but the newest and pinned', async () => {
+  it('removes only its own staging folders, and prunes only the owned checkpoints but the newest and pinned', async () => {
     const model = new Regression();
+    const { mkdir } = await import('node:fs/promises');
     await writeFile(join(dir, 'unrelated.txt'), 'keep me');
-    await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, '.tmp-checkpoint-3-crashed')));
+    await mkdir(join(dir, '.tmp-checkpoint-3-crashed')); // a kill during a save of checkpoint-3
+    await mkdir(join(dir, '.tmp-cache')); // the user's
+    await mkdir(join(dir, 'checkpoint-9')); // not this run's
     for (const step of [1, 2, 3, 4]) await saveCheckpoint(dir, checkpointName(step), { model });
-    expect((await readdir(dir)).filter((e) => e.startsWith('.tmp-'))).toEqual([]);
-    expect(await pruneCheckpoints(dir, 2, ['checkpoint-1'])).toEqual(['checkpoint-2']);
-    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([1, 3, 4]);
+    expect((await readdir(dir)).filter((e) => e.startsWith('.tmp-'))).toEqual(['.tmp-cache']);
+    const owned = ['checkpoint-1', 'checkpoint-2', 'checkpoint-3', 'checkpoint-4'];
+    // Newest two of the owned ones (3, 4) and the pinned 1 stay; checkpoint-9 is not ours.
+    expect(await pruneCheckpoints(dir, 2, { owned, pinned: ['checkpoint-1'] })).toEqual(['checkpoint-2']);
+    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([1, 3, 4, 9]);
     expect(await readFile(join(dir, 'unrelated.txt'), 'utf8')).toBe('keep me');
     await expect(saveCheckpoint(dir, '../evil', { model })).rejects.toThrow(/invalid checkpoint name/);
+  });
+
+  it('refuses a pointer that leaves the run folder, naming the pointer file', async () => {
+    for (const bad of ['../elsewhere/checkpoint-10', '/tmp/checkpoint-10', 'checkpoint-10/..', 'weights']) {
+      await writeFile(join(dir, 'best.json'), JSON.stringify({ checkpoint: bad, step: 10 }));
+      await expect(findCheckpoint(dir, 'best')).rejects.toThrow(
+        `${join(dir, 'best.json')} names '${bad}', which is not a checkpoint-<step> folder`,
+      );
+    }
+    await writeFile(join(dir, 'best.json'), JSON.stringify({ checkpoint: 'checkpoint-10', step: 10 }));
+    expect(await findCheckpoint(dir, 'best')).toBe(join(dir, 'checkpoint-10'));
   });
 });

@@ -11,13 +11,17 @@
 // A checkpoint folder is written under a temporary name and renamed into place only once
 // every file in it is complete (each file itself written atomically with fsync); the
 // pointers are replaced atomically afterwards. So a crash at any moment leaves the previous
-// checkpoint and pointers intact; leftover temporary folders are removed on the next save.
+// checkpoint and pointers intact; a staging folder a kill leaves behind is removed by the
+// next save of the same name (or by the run folder's sweep at the next start, see
+// run/temporaries.ts). Pointers name a `checkpoint-<step>` folder of their own run folder
+// and nothing else: a pointer to `../elsewhere` or an absolute path is refused.
 import {
   BertForMaskedLM,
   BertForSequenceClassification,
   BertModel,
   GPT2LMHeadModel,
   GPT2Model,
+  joinPath,
   loadSafetensors,
   type Module,
   modelConfigJSON,
@@ -28,6 +32,8 @@ import {
 } from '@tensorlm/nn';
 import { TrainerError } from '../errors.js';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
+import { RunFolderError } from '../run/errors.js';
+import { CHECKPOINT_NAME, checkpointStep } from '../run/manifest.js';
 import type { JsonObject } from '../util/json.js';
 
 export const MODEL_FILE = 'model.safetensors';
@@ -50,10 +56,6 @@ const HF_MODELS = [
 
 async function fs(): Promise<typeof import('node:fs/promises')> {
   return import('node:fs/promises');
-}
-
-export function joinPath(dir: string, name: string): string {
-  return dir.endsWith('/') || dir.endsWith('\\') ? `${dir}${name}` : `${dir}/${name}`;
 }
 
 /** The folder name of the checkpoint after `step` optimizer steps. */
@@ -131,7 +133,7 @@ export async function saveCheckpoint(
   }
   const f = await fs();
   await f.mkdir(runDir, { recursive: true });
-  await removeTemporaries(runDir);
+  await removeStaleStaging(runDir, name);
   const temp = joinPath(
     runDir,
     `${TEMP_PREFIX}${name}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
@@ -170,11 +172,17 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Removes folders a crashed save left behind (their names start with `.tmp-`). */
-async function removeTemporaries(runDir: string): Promise<void> {
+/**
+ * Removes the staging folders a crashed save of checkpoint `name` left behind
+ * (`.tmp-<name>-<suffix>`, `.tmp-old-<name>-<suffix>`); nothing else, so a user's
+ * `.tmp-cache/` survives.
+ */
+async function removeStaleStaging(runDir: string, name: string): Promise<void> {
   const f = await fs();
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const staging = new RegExp(`^\\${TEMP_PREFIX}(old-)?${escaped}-[0-9a-z]+$`);
   for (const entry of await f.readdir(runDir)) {
-    if (entry.startsWith(TEMP_PREFIX)) await f.rm(joinPath(runDir, entry), { recursive: true, force: true });
+    if (staging.test(entry)) await f.rm(joinPath(runDir, entry), { recursive: true, force: true });
   }
 }
 
@@ -220,6 +228,14 @@ export async function readPointer(
   if (typeof p?.checkpoint !== 'string' || typeof p.step !== 'number') {
     throw new TrainerError(`checkpoint pointer ${path} lacks 'checkpoint' (string) or 'step' (number)`);
   }
+  if (!CHECKPOINT_NAME.test(p.checkpoint)) {
+    throw new RunFolderError(
+      'RUN_FOLDER_BAD_POINTER',
+      path,
+      `${path} names '${p.checkpoint}', which is not a checkpoint-<step> folder of ${runDir}; ` +
+        'a pointer may only name a checkpoint inside its own run folder',
+    );
+  }
   return p;
 }
 
@@ -244,26 +260,39 @@ export async function listCheckpoints(
     return [];
   }
   return entries
-    .filter((e) => e.startsWith(CHECKPOINT_PREFIX) && /^\d+$/.test(e.slice(CHECKPOINT_PREFIX.length)))
-    .map((name) => ({
-      name,
-      step: Number(name.slice(CHECKPOINT_PREFIX.length)),
-      path: joinPath(runDir, name),
-    }))
+    .filter((e) => CHECKPOINT_NAME.test(e))
+    .map((name) => ({ name, step: checkpointStep(name), path: joinPath(runDir, name) }))
     .sort((a, b) => a.step - b.step);
 }
 
-/** Deletes checkpoint folders other than the `keepLast` newest and the names in `pinned`. */
+export interface PruneOptions {
+  /**
+   * The checkpoints the caller's run created (its manifest's list): only these are ever
+   * removed, so checkpoints the run did not create survive whatever their step.
+   */
+  owned: readonly string[];
+  /** Names never removed (the best checkpoint). */
+  pinned?: readonly string[];
+}
+
+/**
+ * Deletes the `owned` checkpoint folders other than the `keepLast` newest of them and the
+ * `pinned` ones; returns the removed names.
+ */
 export async function pruneCheckpoints(
   runDir: string,
   keepLast: number,
-  pinned: readonly string[] = [],
+  options: PruneOptions,
 ): Promise<string[]> {
   const f = await fs();
-  const all = await listCheckpoints(runDir);
-  const keep = new Set([...all.slice(Math.max(0, all.length - keepLast)).map((c) => c.name), ...pinned]);
+  const owned = new Set(options.owned);
+  const mine = (await listCheckpoints(runDir)).filter((c) => owned.has(c.name));
+  const keep = new Set([
+    ...mine.slice(Math.max(0, mine.length - keepLast)).map((c) => c.name),
+    ...(options.pinned ?? []),
+  ]);
   const removed: string[] = [];
-  for (const c of all) {
+  for (const c of mine) {
     if (keep.has(c.name)) continue;
     await f.rm(c.path, { recursive: true, force: true });
     removed.push(c.name);

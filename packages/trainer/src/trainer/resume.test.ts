@@ -129,6 +129,9 @@ describe('resume', () => {
     expect(e.message).toContain(join(dir, 'checkpoint-2'));
     expect(trainer.step).toBe(3);
     expect(await weights(trainer.model)).toEqual(afterStep3); // the bad update was not applied
-    expect((await readdir(dir)).sort()).toEqual(['checkpoint-2', 'latest.json']);
+    // The run's manifest lists its one checkpoint; the lock was released.
+    expect((await readdir(dir)).sort()).toEqual(['checkpoint-2', 'latest.json', 'tensorlm-run.json']);
+    const manifest = JSON.parse(await readFile(join(dir, 'tensorlm-run.json'), 'utf8'));
+    expect(manifest.checkpoints).toEqual(['checkpoint-2']);
   });
 });

@@ -3,119 +3,61 @@
 // accumulation, periodic evaluation on a validation source, callbacks (batchEnd, eval,
 // epochEnd, checkpoint, trainEnd — minGPT's set_callback), early stopping, and
 // checkpoints that hold everything a resumed run needs to continue exactly as an
-// uninterrupted one: weights, optimizer state, data positions, the step (the lr schedule
-// and the per-step random seed are pure functions of it) and the loss history.
-import type { Module } from '@tensorlm/nn';
-import { add, div, isTensor, manualSeed, mul, noGrad, type Tensor, tidy } from '@tensorlm/tensor-core';
-import {
-  BEST_POINTER,
-  checkpointName,
-  findCheckpoint,
-  joinPath,
-  loadCheckpoint,
-  pruneCheckpoints,
-  readPointer,
-  saveCheckpoint,
-  writePointer,
-} from '../checkpoint/checkpoint.js';
+// uninterrupted one. This file is the loop; one step is step.ts, evaluation
+// evaluation.ts, early stopping early-stopping.ts, when and how to save
+// checkpoint-policy.ts, the saved state state.ts, and the run folder (manifest, lock,
+// resume point) ../run/run-folder.ts.
+import { joinPath, type Module } from '@tensorlm/nn';
+import { isTensor, type Tensor } from '@tensorlm/tensor-core';
+import { BEST_POINTER, loadCheckpoint, TRAINER_STATE_FILE } from '../checkpoint/checkpoint.js';
 import type { BatchSource } from '../data/batch-source.js';
 import { NonFiniteLossError, parseWith, TrainerError } from '../errors.js';
-import { clipGradNorm } from '../grad/clip.js';
 import { Adam, AdamW } from '../optim/adamw.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { weightDecayGroups } from '../optim/param-groups.js';
 import { SGD } from '../optim/sgd.js';
+import { openRunFolder, type RunFolder } from '../run/run-folder.js';
 import { constantLr, type LrSchedule, scheduleFromConfig } from '../schedule/schedules.js';
 import type { JsonObject, JsonValue } from '../util/json.js';
-import { deriveSeed } from '../util/seed.js';
-import { defaultTokenCount, disposeTree } from '../util/tensors.js';
+import { defaultTokenCount } from '../util/tensors.js';
+import { dueSave, type SaveReason, saveTrainingCheckpoint } from './checkpoint-policy.js';
 import { type TrainerConfig, type TrainerConfigInput, trainerConfigSchema } from './config.js';
+import { patienceExhausted, trackBest } from './early-stopping.js';
+import { evaluateBatches } from './evaluation.js';
 import { ProgressReporter, type ProgressWriter } from './progress.js';
+import { parseTrainerState, trainerStateJSON } from './state.js';
+import { optimizerStep, type StepContext } from './step.js';
+import type {
+  EvalInfo,
+  EvalRecord,
+  LossFn,
+  LossHistory,
+  MetricsFn,
+  StopReason,
+  TrainerEvent,
+  TrainerEvents,
+  TrainRecord,
+  TrainResult,
+} from './types.js';
+
+export type {
+  BatchEndInfo,
+  CheckpointInfo,
+  EvalInfo,
+  EvalRecord,
+  LossFn,
+  LossHistory,
+  MetricsFn,
+  StopReason,
+  TrainerEvent,
+  TrainerEvents,
+  TrainRecord,
+  TrainResult,
+} from './types.js';
 
 /** Any optimizer of this package (or a subclass of Optimizer). */
 // biome-ignore lint/suspicious/noExplicitAny: optimizers differ in their hyperparameter type
 export type AnyOptimizer = Optimizer<any>;
-
-/** The scalar loss of one batch (recorded for autograd). */
-export type LossFn<M, B> = (model: M, batch: B) => Tensor;
-/** Extra scalar metrics of one validation batch, averaged over the evaluation. */
-export type MetricsFn<M, B> = (model: M, batch: B) => Record<string, Tensor>;
-
-export interface TrainRecord {
-  /** Optimizer steps completed (1 for the first). */
-  step: number;
-  /** Mean loss of the step's micro-batches. */
-  loss: number;
-  lr: number;
-  /** Tokens seen once this step is done. */
-  tokens: number;
-  /** Global gradient norm before clipping (when gradClip is set). */
-  gradNorm?: number;
-  /** Wall time of the step, data loading included. */
-  ms: number;
-}
-
-export interface EvalRecord {
-  step: number;
-  /** Mean validation loss over evalIters batches. */
-  loss: number;
-  tokens: number;
-  metrics: Record<string, number>;
-}
-
-export interface LossHistory {
-  train: TrainRecord[];
-  val: EvalRecord[];
-}
-
-export interface BatchEndInfo extends TrainRecord {
-  tokensPerSecond: number;
-}
-
-export interface EvalInfo extends EvalRecord {
-  isBest: boolean;
-  bestLoss: number;
-  evalsWithoutImprovement: number;
-}
-
-export type StopReason = 'maxSteps' | 'earlyStopping' | 'stopped';
-
-export interface TrainResult {
-  step: number;
-  tokensSeen: number;
-  stopReason: StopReason;
-  /** Loss of the last step (NaN if no step ran). */
-  trainLoss: number;
-  /** Last validation loss (null without a validation source). */
-  valLoss: number | null;
-  bestValLoss: number | null;
-  bestStep: number | null;
-  history: LossHistory;
-  /** Wall time of this `run()` call. */
-  elapsedMs: number;
-  /** Tokens per second over this `run()` call. */
-  tokensPerSecond: number;
-  lastCheckpoint: string | null;
-  bestCheckpoint: string | null;
-  /** The checkpoint this run resumed from, if any. */
-  resumedFrom: string | null;
-}
-
-export interface CheckpointInfo {
-  path: string;
-  step: number;
-  reason: 'interval' | 'best' | 'final';
-}
-
-export interface TrainerEvents<M extends Module, B> {
-  batchEnd: (info: BatchEndInfo, trainer: Trainer<M, B>) => void | Promise<void>;
-  eval: (info: EvalInfo, trainer: Trainer<M, B>) => void | Promise<void>;
-  epochEnd: (info: { epoch: number; step: number }, trainer: Trainer<M, B>) => void | Promise<void>;
-  checkpoint: (info: CheckpointInfo, trainer: Trainer<M, B>) => void | Promise<void>;
-  trainEnd: (info: TrainResult, trainer: Trainer<M, B>) => void | Promise<void>;
-}
-
-export type TrainerEvent = keyof TrainerEvents<Module, unknown>;
 
 export interface TrainerSetup<M extends Module, B> {
   model: M;
@@ -135,10 +77,13 @@ export interface TrainerSetup<M extends Module, B> {
   progress?: ProgressWriter | false;
   /** Callbacks to register, as `on(event, fn)` does. */
   callbacks?: { [E in TrainerEvent]?: TrainerEvents<M, B>[E] };
+  /**
+   * The run folder of `config.checkpointDir`, already opened (openRunFolder) by the caller,
+   * who closes it. Without one, `run()` opens checkpointDir itself — refusing a folder that
+   * is not a run, or a run when `config.resume` is false — and closes it at the end.
+   */
+  runFolder?: RunFolder;
 }
-
-const STATE_FORMAT = 'tensorlm-trainer-state';
-const STATE_VERSION = 1;
 
 function defaultLoss<M, B>(model: M, batch: B): Tensor {
   const forward = (model as { forward?: (b: B) => unknown }).forward;
@@ -169,10 +114,6 @@ function defaultOptimizer(model: Module, config: TrainerConfig, lr: number): Any
   }
 }
 
-function finite(value: number): boolean {
-  return Number.isFinite(value);
-}
-
 export class Trainer<M extends Module, B = unknown> {
   readonly config: TrainerConfig;
   readonly model: M;
@@ -196,6 +137,9 @@ export class Trainer<M extends Module, B = unknown> {
   private readonly countTokens: (batch: B) => number;
   private readonly progressWriter: ProgressWriter | null;
   private readonly valStart: JsonValue | null;
+  private readonly givenFolder: RunFolder | null;
+  private readonly stepContext: StepContext<M, B>;
+  private folder: RunFolder | null = null;
   private readonly listeners: { [E in TrainerEvent]: TrainerEvents<M, B>[E][] } = {
     batchEnd: [],
     eval: [],
@@ -224,6 +168,11 @@ export class Trainer<M extends Module, B = unknown> {
       throw new TrainerError('Trainer: setup.train must be a batch source (next, state, restore)');
     if (setup.val && !isSource(setup.val))
       throw new TrainerError('Trainer: setup.val must be a batch source');
+    if (setup.runFolder && setup.runFolder.dir !== this.config.checkpointDir) {
+      throw new TrainerError(
+        `Trainer: setup.runFolder is ${setup.runFolder.dir} but config.checkpointDir is ${String(this.config.checkpointDir)}`,
+      );
+    }
     this.model = model;
     this.train = train;
     this.val = setup.val ?? null;
@@ -231,6 +180,7 @@ export class Trainer<M extends Module, B = unknown> {
     this.lossFn = setup.loss ?? defaultLoss;
     this.metricsFn = setup.evalMetrics ?? null;
     this.countTokens = setup.countTokens ?? ((b: B) => defaultTokenCount(b));
+    this.givenFolder = setup.runFolder ?? null;
     this.schedule =
       setup.schedule ??
       (this.config.schedule ? scheduleFromConfig(this.config.schedule) : constantLr(this.config.lr));
@@ -247,6 +197,15 @@ export class Trainer<M extends Module, B = unknown> {
         'Trainer: setup.optimizer must be an Optimizer (AdamW, Adam, SGD) or a factory of one',
       );
     }
+    this.stepContext = {
+      config: this.config,
+      model,
+      optimizer: this.optimizer,
+      schedule: this.schedule,
+      train,
+      lossFn: this.lossFn,
+      countTokens: this.countTokens,
+    };
     this.progressWriter =
       setup.progress === false
         ? null
@@ -303,13 +262,20 @@ export class Trainer<M extends Module, B = unknown> {
     const progress = this.progressWriter
       ? new ProgressReporter(this.progressWriter, { totalSteps: c.maxSteps, logInterval: c.logInterval })
       : null;
+    const log = (line: string) => progress?.line(line);
     let stopReason: StopReason = 'maxSteps';
     let resumedFrom: string | null = null;
     try {
+      // A trainer that has taken steps (an earlier run(), or resumeFrom()) continues its own run.
+      const continuing = c.resume !== false || this.step > 0;
+      this.folder =
+        this.givenFolder ??
+        (c.checkpointDir ? await openRunFolder(c.checkpointDir, { resume: continuing, log }) : null);
       resumedFrom = await this.resumeIfConfigured();
+      await this.folder?.begin();
       // The rate counts this call's tokens, not those a resumed checkpoint had seen.
       tokensAtStart = this.tokensSeen;
-      if (resumedFrom) progress?.line(`resumed from ${resumedFrom} at step ${this.step}`);
+      if (resumedFrom) log(`resumed from ${resumedFrom} at step ${this.step}`);
       if (progress) progress.startStep = this.step;
       this.model.train();
       while (this.step < c.maxSteps) {
@@ -338,22 +304,16 @@ export class Trainer<M extends Module, B = unknown> {
           const metrics = Object.entries(info.metrics)
             .map(([k, v]) => ` · ${k} ${v.toFixed(4)}`)
             .join('');
-          progress?.line(
+          log(
             `step ${this.step}: train loss ${record.loss.toFixed(4)} · val loss ${info.loss.toFixed(4)}${metrics}${isBest ? ' (best)' : ''}`,
           );
           await this.emit('eval', info);
-          const patience = c.earlyStopping?.patience;
-          if (patience !== undefined && this.evalsWithoutImprovement >= patience)
-            stopReason = 'earlyStopping';
+          if (patienceExhausted(this, c.earlyStopping?.patience)) stopReason = 'earlyStopping';
         }
         if (this.stopRequested && stopReason === 'maxSteps') stopReason = 'stopped';
         const last = this.step === c.maxSteps || stopReason !== 'maxSteps';
-        if (c.checkpointDir) {
-          if (isBest && c.saveBest) await this.saveNow('best', isBest);
-          else if (c.checkpointInterval > 0 && this.step % c.checkpointInterval === 0)
-            await this.saveNow('interval', false);
-          else if (last && c.saveFinal) await this.saveNow('final', false);
-        }
+        const save = dueSave(c, this.step, isBest, last);
+        if (save) await this.saveNow(save, save === 'best');
         if (stopReason !== 'maxSteps') break;
       }
       if (c.checkpointDir && c.saveFinal && this.lastSavedStep !== this.step && this.step > 0) {
@@ -361,13 +321,13 @@ export class Trainer<M extends Module, B = unknown> {
       }
       if (c.restoreBestAtEnd && this.bestCheckpoint) {
         await loadCheckpoint(this.bestCheckpoint, { model: this.model });
-        progress?.line(
-          `restored the best weights (step ${this.bestStep}, val loss ${this.bestValLoss?.toFixed(4)})`,
-        );
+        log(`restored the best weights (step ${this.bestStep}, val loss ${this.bestValLoss?.toFixed(4)})`);
       }
     } finally {
       progress?.finish();
       this.running = false;
+      if (this.folder && this.folder !== this.givenFolder) await this.folder.close();
+      this.folder = null;
       await this.train.close?.();
       await this.val?.close?.();
     }
@@ -399,84 +359,23 @@ export class Trainer<M extends Module, B = unknown> {
     return ms > 0 ? (tokens * 1000) / ms : 0;
   }
 
-  /** One optimizer step over gradAccumulationSteps micro-batches. */
+  /** One optimizer step over gradAccumulationSteps micro-batches, recorded in the history. */
   private async trainStep(): Promise<TrainRecord> {
-    const c = this.config;
-    const t0 = performance.now();
-    const lr = this.schedule(this.step);
-    this.optimizer.setLr(lr);
-    if (c.seed !== null) manualSeed(deriveSeed(c.seed, 'step', this.step));
-    const n = c.gradAccumulationSteps;
-    let total: Tensor | null = null;
-    let tokens = 0;
-    let norm: Tensor | null = null;
-    try {
-      for (let k = 0; k < n; k++) {
-        const batch = await this.train.next();
-        try {
-          tokens += this.countTokens(batch);
-          const loss = tidy(() => {
-            const l = this.lossFn(this.model, batch);
-            if (!isTensor(l) || l.size !== 1) {
-              throw new TrainerError(
-                `Trainer: the loss must be a scalar tensor, got ${isTensor(l) ? `shape [${l.shape.join(', ')}]` : typeof l}`,
-              );
-            }
-            if (!l.requiresGrad) {
-              throw new TrainerError('Trainer: the loss does not depend on any parameter that requires grad');
-            }
-            // Each micro-batch contributes 1/N of the gradient, so N half batches add up to one full batch.
-            (n > 1 ? mul(l, 1 / n) : l).backward();
-            return l.detach();
-          });
-          if (total === null) total = loss;
-          else {
-            const previous: Tensor = total;
-            total = noGrad(() => add(previous, loss));
-            previous.dispose();
-            loss.dispose();
-          }
-        } finally {
-          disposeTree(batch);
-        }
-      }
-      const mean: Tensor = n > 1 ? noGrad(() => div(total!, n)) : total!;
-      if (mean !== total) {
-        total!.dispose();
-        total = mean;
-      }
-      if (c.gradClip !== null) norm = clipGradNorm(this.optimizer.params(), c.gradClip);
-      const lossValue = await total!.item();
-      const normValue = norm ? await norm.item() : undefined;
-      const stepNumber = this.step + 1;
-      if (!finite(lossValue) || (normValue !== undefined && !finite(normValue))) {
-        this.optimizer.zeroGrad();
-        const bad = !finite(lossValue) ? lossValue : normValue!;
-        throw new NonFiniteLossError(
-          stepNumber,
-          bad,
-          finite(lossValue) ? 'gradient norm' : 'loss',
-          this.lastCheckpoint,
-        );
-      }
-      this.optimizer.step();
-      this.optimizer.zeroGrad();
-      this.step = stepNumber;
-      this.tokensSeen += tokens;
-      const ms = performance.now() - t0;
-      this.recent.push({ tokens, ms });
-      if (this.recent.length > 10) this.recent.shift();
-      const record: TrainRecord = { step: this.step, loss: lossValue, lr, tokens: this.tokensSeen, ms };
-      if (normValue !== undefined) record.gradNorm = normValue;
-      this.history.train.push(record);
-      return record;
-    } catch (error) {
-      this.optimizer.zeroGrad();
-      throw error;
-    } finally {
-      total?.dispose();
-      norm?.dispose();
-    }
+    const outcome = await optimizerStep(this.stepContext, this.step, this.lastCheckpoint);
+    this.step += 1;
+    this.tokensSeen += outcome.tokens;
+    this.recent.push({ tokens: outcome.tokens, ms: outcome.ms });
+    if (this.recent.length > 10) this.recent.shift();
+    const record: TrainRecord = {
+      step: this.step,
+      loss: outcome.loss,
+      lr: outcome.lr,
+      tokens: this.tokensSeen,
+      ms: outcome.ms,
+    };
+    if (outcome.gradNorm !== undefined) record.gradNorm = outcome.gradNorm;
+    this.history.train.push(record);
+    return record;
   }
 
   /**
@@ -486,57 +385,32 @@ export class Trainer<M extends Module, B = unknown> {
   async evaluate(): Promise<EvalRecord> {
     const val = this.val;
     if (!val) throw new TrainerError('Trainer.evaluate: no validation source was given');
-    const c = this.config;
-    if (c.evalSameBatches && this.valStart !== null) val.restore(this.valStart);
-    const wasTraining = this.model.training;
-    this.model.eval();
-    let lossSum = 0;
-    const metricSums: Record<string, number> = {};
-    try {
-      for (let i = 0; i < c.evalIters; i++) {
-        const batch = await val.next();
-        try {
-          const out = noGrad(() =>
-            tidy(() => ({
-              loss: this.lossFn(this.model, batch),
-              metrics: this.metricsFn?.(this.model, batch) ?? {},
-            })),
-          );
-          try {
-            lossSum += await out.loss.item();
-            for (const [k, t] of Object.entries(out.metrics))
-              metricSums[k] = (metricSums[k] ?? 0) + (await t.item());
-          } finally {
-            out.loss.dispose();
-            for (const t of Object.values(out.metrics)) t.dispose();
-          }
-        } finally {
-          disposeTree(batch);
-        }
-      }
-    } finally {
-      this.model.train(wasTraining);
-    }
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(metricSums)) metrics[k] = v / c.evalIters;
-    return { step: this.step, loss: lossSum / c.evalIters, tokens: this.tokensSeen, metrics };
+    const { loss, metrics } = await evaluateBatches({
+      model: this.model,
+      val,
+      lossFn: this.lossFn,
+      metricsFn: this.metricsFn,
+      iters: this.config.evalIters,
+      rewindTo: this.config.evalSameBatches ? this.valStart : null,
+    });
+    return { step: this.step, loss, tokens: this.tokensSeen, metrics };
   }
 
   private async evaluateAndTrack(): Promise<EvalInfo> {
     const record = await this.evaluate();
-    if (!finite(record.loss)) {
+    if (!Number.isFinite(record.loss)) {
       throw new NonFiniteLossError(this.step, record.loss, 'loss', this.lastCheckpoint);
     }
     this.history.val.push(record);
-    const minDelta = this.config.earlyStopping?.minDelta ?? 0;
-    const isBest = this.bestValLoss === null || record.loss < this.bestValLoss - minDelta;
-    if (isBest) {
-      this.bestValLoss = record.loss;
-      this.bestStep = this.step;
-      this.evalsWithoutImprovement = 0;
-    } else {
-      this.evalsWithoutImprovement++;
-    }
+    const { state, isBest } = trackBest(
+      this,
+      this.step,
+      record.loss,
+      this.config.earlyStopping?.minDelta ?? 0,
+    );
+    this.bestValLoss = state.bestValLoss;
+    this.bestStep = state.bestStep;
+    this.evalsWithoutImprovement = state.evalsWithoutImprovement;
     return {
       ...record,
       isBest,
@@ -547,49 +421,32 @@ export class Trainer<M extends Module, B = unknown> {
 
   /** Everything besides tensors that a resumed run needs (JSON). */
   stateJSON(): JsonObject {
-    return {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
+    return trainerStateJSON({
       step: this.step,
       tokensSeen: this.tokensSeen,
       trainPosition: this.train.state(),
       valPosition: this.val ? this.val.state() : null,
-      history: this.history as unknown as JsonValue,
+      history: this.history,
       bestValLoss: this.bestValLoss,
       bestStep: this.bestStep,
       bestCheckpoint: this.bestCheckpoint ? this.bestCheckpoint.split(/[\\/]/).pop()! : null,
       evalsWithoutImprovement: this.evalsWithoutImprovement,
       config: this.config as unknown as JsonValue,
-    };
+    });
   }
 
-  private restoreStateJSON(state: JsonObject, where: string): void {
-    if (state.format !== STATE_FORMAT || state.version !== STATE_VERSION) {
-      throw new TrainerError(`resume: ${where} is not a version ${STATE_VERSION} ${STATE_FORMAT} file`);
-    }
-    const num = (key: string): number => {
-      const v = state[key];
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new TrainerError(`resume: ${where}: '${key}' must be a number`);
-      return v;
-    };
-    this.step = num('step');
-    this.tokensSeen = num('tokensSeen');
-    this.train.restore(state.trainPosition ?? null);
-    if (this.val && state.valPosition !== null && state.valPosition !== undefined)
-      this.val.restore(state.valPosition);
-    const history = state.history as unknown as LossHistory | undefined;
-    this.history = {
-      train: Array.isArray(history?.train) ? history.train : [],
-      val: Array.isArray(history?.val) ? history.val : [],
-    };
-    this.bestValLoss = typeof state.bestValLoss === 'number' ? state.bestValLoss : null;
-    this.bestStep = typeof state.bestStep === 'number' ? state.bestStep : null;
-    this.evalsWithoutImprovement =
-      typeof state.evalsWithoutImprovement === 'number' ? state.evalsWithoutImprovement : 0;
+  private restoreStateJSON(json: JsonObject, where: string): void {
+    const state = parseTrainerState(json, where);
+    this.step = state.step;
+    this.tokensSeen = state.tokensSeen;
+    this.train.restore(state.trainPosition);
+    if (this.val && state.valPosition !== null) this.val.restore(state.valPosition);
+    this.history = state.history;
+    this.bestValLoss = state.bestValLoss;
+    this.bestStep = state.bestStep;
+    this.evalsWithoutImprovement = state.evalsWithoutImprovement;
     const dir = this.config.checkpointDir;
-    this.bestCheckpoint =
-      dir && typeof state.bestCheckpoint === 'string' ? joinPath(dir, state.bestCheckpoint) : null;
+    this.bestCheckpoint = dir && state.bestCheckpoint ? joinPath(dir, state.bestCheckpoint) : null;
     this.lastSavedStep = this.step;
   }
 
@@ -597,43 +454,42 @@ export class Trainer<M extends Module, B = unknown> {
   private async resumeIfConfigured(): Promise<string | null> {
     const { resume, checkpointDir } = this.config;
     if (resume === false) return null;
-    let path: string | null;
-    if (resume === true || resume === 'latest') path = await findCheckpoint(checkpointDir!, 'latest');
-    else if (resume === 'best') {
-      path = await findCheckpoint(checkpointDir!, 'best');
-      if (!path) throw new TrainerError(`resume: ${joinPath(checkpointDir!, BEST_POINTER)} does not exist`);
-    } else path = resume;
-    if (!path) return null; // nothing to resume yet: a fresh start
-    return this.resumeFrom(path);
+    if (typeof resume === 'string' && resume !== 'latest' && resume !== 'best')
+      return this.resumeFrom(resume);
+    const which = resume === 'best' ? 'best' : 'latest';
+    const point = await this.folder!.resumePoint(which);
+    if (!point && which === 'best')
+      throw new TrainerError(`resume: ${joinPath(checkpointDir!, BEST_POINTER)} does not exist`);
+    return point ? this.resumeFrom(point.path) : null; // nothing to resume yet: a fresh start
   }
 
   /** Restores model, optimizer and trainer state from a checkpoint folder; returns its path. */
   async resumeFrom(path: string): Promise<string> {
     const state = await loadCheckpoint(path, { model: this.model, optimizer: this.optimizer });
     if (!state) throw new TrainerError(`resume: ${path} has no trainer_state.json (it holds weights only)`);
-    this.restoreStateJSON(state, joinPath(path, 'trainer_state.json'));
+    this.restoreStateJSON(state, joinPath(path, TRAINER_STATE_FILE));
     this.lastCheckpoint = path;
     return path;
   }
 
-  /** Writes a checkpoint of the current step into the run directory and updates the pointers. */
-  private async saveNow(reason: CheckpointInfo['reason'], isBest: boolean): Promise<string> {
-    const dir = this.config.checkpointDir!;
-    const name = checkpointName(this.step);
-    if (isBest) this.bestCheckpoint = joinPath(dir, name);
-    const path = await saveCheckpoint(dir, name, {
+  /** Writes a checkpoint of the current step into the run folder and updates the pointers. */
+  private async saveNow(reason: SaveReason, isBest: boolean): Promise<string> {
+    const folder = this.folder!;
+    const path = await saveTrainingCheckpoint({
+      folder,
+      step: this.step,
       model: this.model,
       optimizer: this.optimizer,
-      trainerState: this.stateJSON(),
-      metadata: { step: String(this.step) },
+      trainerState: () => {
+        if (isBest) this.bestCheckpoint = joinPath(folder.dir, `checkpoint-${this.step}`);
+        return this.stateJSON();
+      },
+      isBest,
+      bestValLoss: this.bestValLoss,
+      keepCheckpoints: this.config.keepCheckpoints,
     });
-    await writePointer(dir, 'latest', { checkpoint: name, step: this.step });
-    if (isBest)
-      await writePointer(dir, 'best', { checkpoint: name, step: this.step, valLoss: this.bestValLoss });
     this.lastCheckpoint = path;
     this.lastSavedStep = this.step;
-    const best = await readPointer(dir, 'best');
-    await pruneCheckpoints(dir, this.config.keepCheckpoints, best ? [best.checkpoint] : []);
     await this.emit('checkpoint', { path, step: this.step, reason });
     return path;
   }
