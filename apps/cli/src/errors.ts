@@ -6,7 +6,8 @@
 import { TensorlmError } from '@tensorlm/tensor-core';
 
 export abstract class CliError extends TensorlmError {
-  abstract readonly exitCode: 1 | 2;
+  /** 1 and 2 as above; 130 / 143: stopped by SIGINT / SIGTERM (the shell's codes). */
+  abstract readonly exitCode: 1 | 2 | 130 | 143;
 }
 
 /** The command line is wrong: exit code 2. */

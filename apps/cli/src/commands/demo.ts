@@ -24,6 +24,8 @@ import {
   zeros,
 } from '@tensorlm/tensor-core';
 import { z } from 'zod';
+import { UsageError } from '../args.js';
+import { chooseBackend } from '../backend.js';
 import { defineCommand } from '../command.js';
 
 export const demoOptions = z.object({
@@ -59,6 +61,11 @@ export async function runDemo(
   await setBackend(options.backend);
   const info = getBackend().describe();
   log(`backend: ${info.name} — ${info.device}`);
+  return trainDemo(options, log);
+}
+
+/** The demo on the current backend. */
+async function trainDemo(options: DemoOptions, log: (line: string) => void): Promise<DemoResult> {
   manualSeed(options.seed);
 
   // Data: points uniform in [-1.5, 1.5)², label 1 inside the unit circle.
@@ -112,5 +119,9 @@ export const demoCommand = defineCommand({
   summary: 'train a small MLP on a toy problem and print the loss falling',
   help: demoHelp,
   options: demoOptions,
-  run: (options, _positional, io) => runDemo(options, (line) => io.out(line)),
+  async run(options, positional, io) {
+    if (positional.length > 0) throw new UsageError(`unexpected '${positional.join(' ')}'`);
+    await chooseBackend(options.backend, io);
+    return trainDemo(options, (line) => io.out(line));
+  },
 });

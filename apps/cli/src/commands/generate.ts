@@ -5,9 +5,11 @@
 
 import { Grammar, SEED_GRAMMAR } from '@tensorlm/datasets';
 import { generate, generateStream } from '@tensorlm/decoding';
+import { TokenizerError } from '@tensorlm/tokenizers';
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
 import { backendOption, chooseBackend } from '../backend.js';
+import { modelDir } from '../checkpoint-files.js';
 import { defineCommand } from '../command.js';
 import { loadRun } from '../model-files.js';
 
@@ -19,7 +21,7 @@ const options = z.object({
   'max-new-tokens': z.coerce.number().int().nonnegative().max(100_000).default(30),
   temperature: z.coerce.number().nonnegative().default(1),
   'top-k': z.coerce.number().int().positive().optional(),
-  'top-p': z.coerce.number().gt(0).max(1).default(1),
+  'top-p': z.coerce.number().gt(0).max(1).optional(),
   n: z.coerce.number().int().positive().max(10_000).default(1),
   seed: z.coerce.number().int().nonnegative().default(0),
   greedy: switchOption.default(false),
@@ -54,31 +56,52 @@ Options:
   --backend B           auto (default), webgpu or cpu`,
   options,
   switches: ['greedy', 'no-cache'],
-  async run(opts, _positional, io): Promise<GenerateCommandResult> {
-    await chooseBackend(opts.backend, (line) => io.out(line));
+  async run(opts, positional, io): Promise<GenerateCommandResult> {
+    // `--prompt the dog` without quotes: the prompt is 'the', 'dog' is left over.
+    if (positional.length > 0)
+      throw new UsageError(
+        `unexpected '${positional.join(' ')}' (a prompt of several words needs quotes: --prompt "${[opts.prompt, ...positional].join(' ')}")`,
+      );
+    const greedy = opts.greedy || opts.temperature === 0;
+    if (greedy) {
+      // Greedy decoding has one answer: sampling options would be silently ignored.
+      const how = opts.greedy ? '--greedy' : '--temperature 0';
+      for (const [flag, given] of [
+        ['--top-k', opts['top-k'] !== undefined],
+        ['--top-p', opts['top-p'] !== undefined],
+        [`--n ${opts.n}`, opts.n > 1],
+      ] as const)
+        if (given)
+          throw new UsageError(
+            `${flag} does not apply to greedy decoding (${how}), which gives one sequence`,
+          );
+    }
+    // A mistyped --checkpoint fails before a GPU is started.
+    await modelDir(opts.checkpoint);
+    await chooseBackend(opts.backend, io);
     const { model, tokenizer, task } = await loadRun(opts.checkpoint, opts.tokenizer);
     try {
       let prompt: number[];
       try {
         prompt = tokenizer.encode(opts.prompt, { addSpecialTokens: false });
       } catch (error) {
-        throw new UsageError(`generate: cannot encode the prompt: ${(error as Error).message}`);
+        if (error instanceof TokenizerError)
+          throw new UsageError(`cannot encode the prompt: ${error.message}`, { cause: error });
+        throw error;
       }
-      if (prompt.length === 0) throw new UsageError('generate: the prompt encodes to no tokens');
-      const greedy = opts.greedy || opts.temperature === 0;
+      if (prompt.length === 0) throw new UsageError('the prompt encodes to no tokens');
       const eos = tokenizer.eosTokenId;
       const decodeOptions = {
         maxNewTokens: opts['max-new-tokens'],
         doSample: !greedy,
         temperature: greedy ? 1 : opts.temperature,
         topK: opts['top-k'] ?? null,
-        topP: opts['top-p'],
+        topP: opts['top-p'] ?? 1,
         numReturnSequences: greedy ? 1 : opts.n,
         seed: opts.seed,
         useCache: !opts['no-cache'],
         eosTokenId: eos ?? null,
       };
-      if (greedy && opts.n > 1) io.out('note: greedy decoding gives one sequence; --n ignored');
       const render = (ids: readonly number[]) =>
         tokenizer.decode(
           ids.filter((id) => id !== eos),
@@ -87,7 +110,9 @@ Options:
 
       let sequences: number[][];
       const started = performance.now();
-      if (decodeOptions.numReturnSequences === 1 && io.write) {
+      // On a terminal one sequence is printed as it grows; into a pipe, as lines at the end.
+      const streaming = decodeOptions.numReturnSequences === 1 && io.write !== undefined && io.isTTY === true;
+      if (streaming && io.write) {
         // One sequence: print it as it grows (decoding the whole text each time keeps
         // multi-byte characters split across BPE tokens intact).
         const ids = [...prompt];
@@ -112,8 +137,7 @@ Options:
       }
       const seconds = (performance.now() - started) / 1000;
       const texts = sequences.map(render);
-      if (!(decodeOptions.numReturnSequences === 1 && io.write))
-        for (const [i, text] of texts.entries()) io.out(`[${i + 1}] ${text}`);
+      if (!streaming) for (const [i, text] of texts.entries()) io.out(`[${i + 1}] ${text}`);
       const newTokens = sequences.reduce((sum, s) => sum + s.length - prompt.length, 0);
       io.out(
         `${newTokens} new tokens in ${seconds.toFixed(2)} s (${(newTokens / seconds).toFixed(1)} tokens/s)`,

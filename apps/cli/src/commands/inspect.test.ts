@@ -35,17 +35,14 @@ describe('tensorlm inspect', () => {
     expect(lines.at(-1)).toBe('parameters: 160,768 (0.16M)');
   });
 
-  it('names a missing checkpoint', async () => {
-    const original = console.error;
+  it('names a missing checkpoint (failure, 1) and a missing --checkpoint (usage, 2)', async () => {
     const errors: string[] = [];
-    console.error = (m: string) => errors.push(m);
-    try {
-      expect(await main(['inspect', '--checkpoint', join(dir, 'nope')], () => {})).toBe(2);
-      expect(await main(['inspect'], () => {})).toBe(2);
-    } finally {
-      console.error = original;
-    }
-    expect(errors[0]).toMatch(/nope' does not exist/);
-    expect(errors[1]).toMatch(/--checkpoint/);
+    const io = { out: () => {}, err: (l: string) => errors.push(l) };
+    expect(await main(['inspect', '--checkpoint', join(dir, 'nope')], io)).toBe(1);
+    expect(await main(['inspect'], io)).toBe(2);
+    expect(await main(['inspect', '--checkpoint'], io)).toBe(2);
+    expect(errors[0]).toBe(`tensorlm inspect: checkpoint '${join(dir, 'nope')}' does not exist`);
+    expect(errors[1]).toBe('tensorlm inspect: --checkpoint: give the checkpoint folder: --checkpoint DIR');
+    expect(errors[2]).toBe('tensorlm inspect: --checkpoint needs a value');
   });
 });

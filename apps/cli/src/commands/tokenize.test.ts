@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli.js';
 
@@ -31,15 +34,32 @@ describe('tensorlm tokenize', () => {
     expect(lines).toContain('ids: [7592, 2088]');
   });
 
-  it('asks for a text when none is given', async () => {
-    const original = console.error;
+  it('asks for a text when none is given (usage, 2)', async () => {
     const errors: string[] = [];
-    console.error = (m: string) => errors.push(m);
+    expect(await main(['tokenize'], { out: () => {}, err: (l) => errors.push(l) })).toBe(2);
+    expect(errors).toEqual(['tensorlm tokenize: give a text, e.g. tensorlm tokenize "Hello world"']);
+  });
+
+  it('takes a text that starts with a dash after -- or =', async () => {
+    expect((await run(['tokenize', '--', '-1 is'])).lines).toContain('tokens: "-" "1" "Ġis"');
+    expect((await run(['tokenize', '--text=-1 is'])).lines).toContain('tokens: "-" "1" "Ġis"');
+  });
+
+  it('names a tokenizer that is neither packaged nor a file, and a malformed tokenizer file (failure, 1)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tensorlm-tokenize-'));
     try {
-      expect((await run(['tokenize'])).code).toBe(2);
+      const errors: string[] = [];
+      const io = { out: () => {}, err: (l: string) => errors.push(l) };
+      expect(await main(['tokenize', '--tokenizer', 'gtp2', 'Hello'], io)).toBe(1);
+      expect(errors[0]).toBe(
+        "tensorlm tokenize: tokenizer 'gtp2' is neither a packaged one (gpt2, bert-base-uncased) nor a file or folder",
+      );
+      const file = join(dir, 'tokenizer.json');
+      await writeFile(file, '{"kind": "bpe", ');
+      expect(await main(['tokenize', '--tokenizer', file, 'Hello'], io)).toBe(1);
+      expect(errors[1]).toMatch(new RegExp(`^tensorlm tokenize: cannot load the tokenizer ${file}.*JSON`));
     } finally {
-      console.error = original;
+      await rm(dir, { recursive: true, force: true });
     }
-    expect(errors[0]).toMatch(/give a text/);
   });
 });
