@@ -32,7 +32,7 @@ export {
   setBackend,
   useBackend,
 } from './backend/registry.js';
-export { TensorError, TensorlmError } from './errors.js';
+export * from './errors-entry.js';
 export { assign } from './ops/assign.js';
 export {
   arange,
@@ -162,13 +162,3 @@ export {
 } from './tensor/shape.js';
 export { isTensor, type NestedArray, Tensor } from './tensor/tensor.js';
 export { disposeTensors, forEachTensor, tensorsIn } from './tensor/tree.js';
-export {
-  type FieldIssue,
-  formatFieldIssues,
-  formatFieldPath,
-  formatZodIssues,
-  MAX_LISTED_ISSUES,
-  parseOrThrow,
-  type ZodIssueOptions,
-  zodFieldIssues,
-} from './zod-issues.js';

@@ -124,22 +124,20 @@ export {
   type ProgressUpdate,
   type ProgressWriter,
 } from './trainer/progress.js';
-export {
-  type AnyOptimizer,
-  type BatchEndInfo,
-  type CheckpointInfo,
-  type EvalInfo,
-  type EvalRecord,
-  type LossFn,
-  type LossHistory,
-  type MetricsFn,
-  type StopReason,
-  Trainer,
-  type TrainerEvent,
-  type TrainerEvents,
-  type TrainerSetup,
-  type TrainRecord,
-  type TrainResult,
-} from './trainer/trainer.js';
+export { type AnyOptimizer, Trainer, type TrainerSetup } from './trainer/trainer.js';
+export type {
+  BatchEndInfo,
+  CheckpointInfo,
+  EvalInfo,
+  EvalRecord,
+  LossFn,
+  LossHistory,
+  MetricsFn,
+  StopReason,
+  TrainerEvent,
+  TrainerEvents,
+  TrainRecord,
+  TrainResult,
+} from './trainer/types.js';
 export type { JsonObject, JsonValue } from './util/json.js';
 export { deriveIntSeed } from './util/seed.js';

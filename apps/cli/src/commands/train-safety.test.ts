@@ -8,12 +8,12 @@
 // points outside the run is refused. Real child processes where a kill or signal matters
 // (test/train-child.ts stops them at a known point, never after a sleep).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotFolder } from '../../../../tooling/vitest/folder-snapshot.js';
 import { main } from '../cli.js';
 
 const CLI_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,25 +32,6 @@ async function tensorlm(argv: string[]): Promise<{ code: number; out: string[]; 
   const err: string[] = [];
   const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out, err };
-}
-
-/** Every path under `root` with the SHA-256 of its bytes (folders as 'dir'). */
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const tree: Record<string, string> = {};
-  const walk = async (rel: string) => {
-    for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        tree[`${path}/`] = 'dir';
-        await walk(path);
-      } else
-        tree[path] = createHash('sha256')
-          .update(await readFile(join(root, path)))
-          .digest('hex');
-    }
-  };
-  await walk('');
-  return tree;
 }
 
 interface Child {
@@ -106,33 +87,33 @@ describe('tensorlm train keeps the files of its run folder safe', () => {
     await writeFile(join(out, '.tmp-cache', 'blob'), 'cached');
     await writeFile(join(out, 'notes.txt'), 'my notes');
     await writeFile(join(out, 'loss.svg'), '<svg>mine</svg>');
-    const before = await snapshot(out);
+    const before = await snapshotFolder(out);
     const { code, err } = await tensorlm(['train', 'grammar', '--steps', '2', '--out', out, ...SMALL]);
     expect(code).toBe(1);
     expect(err[0]).toBe(
       `tensorlm train grammar: ${out} is not a tensorlm run folder (it has .tmp-cache, checkpoint-1, checkpoint-7, loss.svg, notes.txt); ` +
         'choose an empty or new --out. Nothing in it was changed.',
     );
-    expect(await snapshot(out)).toEqual(before);
+    expect(await snapshotFolder(out)).toEqual(before);
   });
 
   it('2. refuses to train over a finished run without --resume; --overwrite moves it aside', async () => {
     const out = join(dir, 'finished');
     expect((await tensorlm(['train', 'grammar', '--steps', '3', '--out', out, ...SMALL])).code).toBe(0);
-    const before = await snapshot(out);
+    const before = await snapshotFolder(out);
     const again = await tensorlm(['train', 'grammar', '--steps', '2', '--out', out, ...SMALL]);
     expect(again.code).toBe(1);
     expect(again.err[0]).toBe(
       `tensorlm train grammar: ${out} holds a run at step 3: pass --resume to continue, or --overwrite to start again (the old run is moved aside, not deleted)`,
     );
-    expect(await snapshot(out)).toEqual(before);
+    expect(await snapshotFolder(out)).toEqual(before);
 
     const fresh = await tensorlm(['train', 'grammar', '--steps', '2', '--overwrite', '--out', out, ...SMALL]);
     expect(fresh.code).toBe(0);
     const aside = (await readdir(dir)).filter((e) => e.startsWith('finished.old-'));
     expect(aside).toHaveLength(1);
     expect(fresh.out).toContain(`moved the previous run (step 3) in ${out} aside to ${join(dir, aside[0]!)}`);
-    expect(await snapshot(join(dir, aside[0]!))).toEqual(before);
+    expect(await snapshotFolder(join(dir, aside[0]!))).toEqual(before);
     // The new run's final checkpoint survives its own pruning, so it resumes.
     expect(JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')).checkpoint).toBe('checkpoint-2');
     const resumed = await tensorlm(['train', 'grammar', '--steps', '3', '--resume', '--out', out, ...SMALL]);
@@ -143,7 +124,7 @@ describe('tensorlm train keeps the files of its run folder safe', () => {
   it('3a. a failed `train text … --resume` into a grammar run leaves the run byte-identical', async () => {
     const out = join(dir, 'grammar-run');
     expect((await tensorlm(['train', 'grammar', '--steps', '2', '--out', out, ...SMALL])).code).toBe(0);
-    const before = await snapshot(out);
+    const before = await snapshotFolder(out);
     const corpus = join(dir, 'story.txt');
     await writeFile(corpus, 'I had always thought Jack Gisburn rather a cheap genius. '.repeat(20));
     const failed = await tensorlm([
@@ -169,7 +150,7 @@ describe('tensorlm train keeps the files of its run folder safe', () => {
       `tensorlm train text: cannot resume ${out}: it holds a 'grammar' run (${join(out, 'tensorlm-task.json')}), not a 'text' one. ` +
         'Nothing in the run was changed; train into another --out to start a new run.',
     );
-    expect(await snapshot(out)).toEqual(before);
+    expect(await snapshotFolder(out)).toEqual(before);
   });
 
   it('3b. a kill -9 during start-up leaves no 0-byte tokenizer.json; the next start sweeps the temporaries', async () => {

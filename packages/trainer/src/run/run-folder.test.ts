@@ -6,12 +6,12 @@
 // pointers never leave the folder; a run from before manifests is adopted.
 import '@tensorlm/backend-cpu';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend } from '@tensorlm/tensor-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { snapshotFolder } from '../../../../tooling/vitest/folder-snapshot.js';
 import { countingSource, tinyGpt } from '../../test/fixtures.js';
 import { causalLmLoss } from '../lm/causal-lm.js';
 import type { TrainerConfigInput } from '../trainer/config.js';
@@ -31,25 +31,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Every path under `root` with its kind and the SHA-256 of its bytes: an independent snapshot. */
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (rel: string) => {
-    for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        out[`${path}/`] = 'dir';
-        await walk(path);
-      } else
-        out[path] = createHash('sha256')
-          .update(await readFile(join(root, path)))
-          .digest('hex');
-    }
-  };
-  await walk('');
-  return out;
-}
 
 function trainer(checkpointDir: string, config: Partial<TrainerConfigInput> = {}, lines: string[] = []) {
   return new Trainer(
@@ -79,7 +60,7 @@ describe('a folder that is not a run', () => {
     await writeFile(join(out, '.tmp-cache', 'blob'), 'cached');
     await writeFile(join(out, 'notes.txt'), 'my notes');
     await writeFile(join(out, 'loss.svg'), '<svg>mine</svg>');
-    const before = await snapshot(out);
+    const before = await snapshotFolder(out);
     const error = await trainer(out)
       .run()
       .catch((e: unknown) => e);
@@ -91,7 +72,7 @@ describe('a folder that is not a run', () => {
     );
     // overwrite does not apply to it either
     await expect(openRunFolder(out, { overwrite: true })).rejects.toThrow(/is not a tensorlm run folder/);
-    expect(await snapshot(out)).toEqual(before);
+    expect(await snapshotFolder(out)).toEqual(before);
   });
 });
 
@@ -99,7 +80,7 @@ describe('a finished run', () => {
   it('is not trained over without resume; overwrite moves it aside and starts a new run', async () => {
     const out = join(dir, 'run');
     expect((await trainer(out).run()).step).toBe(3);
-    const before = await snapshot(out);
+    const before = await snapshotFolder(out);
     const error = await trainer(out, { maxSteps: 2 })
       .run()
       .catch((e: unknown) => e);
@@ -107,7 +88,7 @@ describe('a finished run', () => {
     expect((error as Error).message).toMatch(
       /holds a run at step 3: pass resume: true to continue, or overwrite: true to start again/,
     );
-    expect(await snapshot(out)).toEqual(before);
+    expect(await snapshotFolder(out)).toEqual(before);
 
     const lines: string[] = [];
     const folder = await openRunFolder(out, { overwrite: true, log: (l) => lines.push(l) });
@@ -131,7 +112,7 @@ describe('a finished run', () => {
     expect(lines.join('\n')).toContain(
       `moved the previous run (step 3) in ${out} aside to ${join(dir, aside[0]!)}`,
     );
-    expect(await snapshot(join(dir, aside[0]!))).toEqual(before); // the old run, intact
+    expect(await snapshotFolder(join(dir, aside[0]!))).toEqual(before); // the old run, intact
     expect(JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')).checkpoint).toBe('checkpoint-2');
     expect((await readdir(out)).filter((e) => e.startsWith('checkpoint-')).sort()).toEqual([
       'checkpoint-1',

@@ -40,21 +40,6 @@ import type {
   TrainResult,
 } from './types.js';
 
-export type {
-  BatchEndInfo,
-  CheckpointInfo,
-  EvalInfo,
-  EvalRecord,
-  LossFn,
-  LossHistory,
-  MetricsFn,
-  StopReason,
-  TrainerEvent,
-  TrainerEvents,
-  TrainRecord,
-  TrainResult,
-} from './types.js';
-
 /** Any optimizer of this package (or a subclass of Optimizer). */
 // biome-ignore lint/suspicious/noExplicitAny: optimizers differ in their hyperparameter type
 export type AnyOptimizer = Optimizer<any>;
