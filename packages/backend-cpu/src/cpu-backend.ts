@@ -1,11 +1,17 @@
-// The reference CPU backend: every kernel of the Backend interface on typed arrays,
-// synchronously. It is the oracle other backends are checked against, so it favours
-// clarity and f64 accumulation, with a fast path only where it pays (matmul).
+// The reference CPU backend: the primitives of the Backend interface and every fused
+// kernel, on typed arrays, synchronously. It is the oracle other backends are checked
+// against, so it favours clarity and f64 accumulation, with a fast path only where it
+// pays (matmul). Its fused kernels are kept (one f64-accumulating pass each is both
+// faster and more exact than the composed defaults, and the trainer's resumes are
+// bit-identical against them).
 import {
+  type ActivationGradOp,
+  type ActivationOp,
   type AdamWParams,
   type AxisLayout,
   allocateArray,
   type Backend,
+  type BackendCapabilities,
   type BackendInfo,
   type BackendMemory,
   type BinaryOp,
@@ -51,6 +57,7 @@ const i32 = (t: KernelTensor) => dataOf(t.storage) as Int32Array;
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
+  readonly capabilities: BackendCapabilities = { f16: false, hostMemory: true, deviceSampling: true };
   #bytes = 0;
   #count = 0;
 
@@ -121,6 +128,18 @@ export class CpuBackend implements Backend {
     const outDtype = COMPARISON_OPS.has(op) || LOGICAL_OPS.has(op) ? 'bool' : a.dtype;
     const out = this.#make(outDtype, sizeOf(outShape));
     binaryKernel(op, dataOf(a.storage), a.shape, dataOf(b.storage), b.shape, out.data, outShape);
+    return out;
+  }
+
+  activation(op: ActivationOp, x: KernelTensor): Storage {
+    const out = this.#make('f32', sizeOf(x.shape));
+    unaryKernel(op, f32(x), out.data);
+    return out;
+  }
+
+  activationGrad(op: ActivationGradOp, input: KernelTensor, dy: KernelTensor): Storage {
+    const out = this.#make('f32', sizeOf(input.shape));
+    binaryKernel(op, f32(input), input.shape, f32(dy), dy.shape, out.data, input.shape);
     return out;
   }
 

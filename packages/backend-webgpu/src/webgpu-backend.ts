@@ -1,13 +1,17 @@
-// The WebGPU backend: every kernel of the Backend interface as WGSL compute shaders on
-// one shared device. Tensors live in pooled GPU buffers (bool as 32-bit words, so
+// The WebGPU backend: the primitives of the Backend interface and every fused kernel
+// (each saves dispatches and memory traffic over tensor-core's composed defaults) as
+// WGSL compute shaders on one shared device. Tensors live in pooled GPU buffers (bool as 32-bit words, so
 // every element is one word); work is batched by the runtime and only `read` waits.
 // Disposing tensors never touches the device. This file only routes: how big tensors
 // split into binding windows lives in binding-windows.ts, how a matmul runs in
 // kernels/matmul/, and the WGSL in kernels/.
 import {
+  type ActivationGradOp,
+  type ActivationOp,
   type AdamWParams,
   type AxisLayout,
   type Backend,
+  type BackendCapabilities,
   type BackendInfo,
   type BackendMemory,
   type BinaryOp,
@@ -44,6 +48,9 @@ import { reduceKernel } from './kernels/reduce.js';
 import { multinomialKernel, randomKernel, topkKernel } from './kernels/sampling.js';
 import { type GpuBinding, type GpuBufferStorage, GpuRuntime } from './runtime.js';
 
+/** Adapters that run on the CPU: their buffers live in the host's memory. */
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swiftshader/i;
+
 /** indexAdd into at most this many rows gathers per output element instead of using atomics. */
 const SHORT_INDEX_AXIS = 256;
 
@@ -71,6 +78,7 @@ export interface WebGPUBackendOptions {
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
+  readonly capabilities: BackendCapabilities;
   readonly runtime: GpuRuntime;
   readonly #info: AcquiredDevice;
   readonly #zeros: GpuBufferStorage;
@@ -82,6 +90,17 @@ export class WebGPUBackend implements Backend {
     this.runtime.clear(this.#zeros.buffer, 16);
     this.runtime.bytesInUse -= 16;
     this.runtime.liveBuffers--;
+    const loops = this.runtime.loopLimit;
+    this.capabilities = {
+      f16: false,
+      hostMemory: SOFTWARE_ADAPTER.test(acquired.adapterName),
+      // topk and multinomial loop over a whole row in one invocation: slow on a
+      // vocabulary, and refused past llvmpipe's loop limit.
+      deviceSampling: false,
+      ...(Number.isFinite(loops) ? { maxLoopIterations: loops } : {}),
+      maxBindingBytes: this.runtime.bindingLimit,
+      maxStorageBytes: acquired.device.limits.maxBufferSize,
+    };
   }
 
   describe(): BackendInfo {
@@ -205,6 +224,26 @@ export class WebGPUBackend implements Backend {
         binaryKernel(this.runtime, op, x!, [count], y!, [count], a.dtype, o!, [count]),
       );
     } else binaryKernel(this.runtime, op, buf(a), a.shape, buf(b), b.shape, a.dtype, out.buffer, outShape);
+    return out;
+  }
+
+  activation(op: ActivationOp, x: KernelTensor): Storage {
+    const size = sizeOf(x.shape);
+    const out = this.#alloc(size);
+    if (size > 0)
+      this.#forEachRange(size, [buf(x), out.buffer], ([src, dst], count) =>
+        unaryKernel(this.runtime, op, src!, 'f32', count, dst!),
+      );
+    return out;
+  }
+
+  activationGrad(op: ActivationGradOp, input: KernelTensor, dy: KernelTensor): Storage {
+    const size = sizeOf(input.shape);
+    const out = this.#alloc(size);
+    if (size > 0)
+      this.#forEachRange(size, [buf(input), buf(dy), out.buffer], ([x, g, o], count) =>
+        binaryKernel(this.runtime, op, x!, [count], g!, [count], 'f32', o!, [count]),
+      );
     return out;
   }
 

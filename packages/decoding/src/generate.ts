@@ -191,8 +191,10 @@ export async function* generateStream(
   const finished: boolean[] = new Array(rows).fill(false);
   const backend = modelBackend(lm);
   const sampling = o.doSample && o.temperature > 0;
+  // A backend whose top-k / multinomial are slow or limited on vocabulary-long rows
+  // (WebGPU's loop over a whole row per invocation) hands the last logits to the CPU.
   const sampleOnCpu =
-    sampling && (o.sampleOnCpu ?? (backend.name !== 'cpu' && listBackends().includes('cpu')));
+    sampling && (o.sampleOnCpu ?? (!backend.capabilities.deviceSampling && listBackends().includes('cpu')));
 
   let cache: unknown = null;
   let cacheWidth = 0; // columns of the padded matrix the cache covers

@@ -92,8 +92,8 @@ const optionsObject = z
       .optional(),
     /**
      * Run temperature / top-k / top-p / the draw on the CPU backend (the logits of the
-     * last position are copied over). Default: true when the model runs on another
-     * backend and 'cpu' is registered — see the package README for why.
+     * last position are copied over). Default: true when the model's backend lacks the
+     * `deviceSampling` capability and 'cpu' is registered — see the package README for why.
      */
     sampleOnCpu: z.boolean({ error: withInput('must be true or false') }).optional(),
     /** Called after every step, before the next one starts (may return a promise). */

@@ -4,12 +4,18 @@ import './ops/methods.js';
 
 export type { BackwardOptions } from './autograd/backward.js';
 export type {
+  ActivationGradOp,
+  ActivationOp,
   AdamWParams,
   AxisLayout,
   Backend,
+  BackendCapabilities,
   BackendInfo,
   BackendMemory,
+  BackendPrimitives,
   BinaryOp,
+  FusedKernelName,
+  FusedKernels,
   KernelTensor,
   MatmulParams,
   RandomParams,
@@ -19,7 +25,13 @@ export type {
   StridedView,
   UnaryOp,
 } from './backend/backend.js';
-export { COMPARISON_OPS, LOGICAL_OPS } from './backend/backend.js';
+export {
+  COMPARISON_OPS,
+  FUSED_KERNEL_NAMES,
+  LOGICAL_OPS,
+  PRIMITIVE_KERNEL_NAMES,
+} from './backend/backend.js';
+export { composedKernels, fusedKernelsOf, withoutFusedKernels } from './backend/fused/index.js';
 export {
   type BackendRegistration,
   getBackend,
@@ -33,6 +45,7 @@ export {
   useBackend,
 } from './backend/registry.js';
 export * from './errors-entry.js';
+export { type AdamWUpdateOptions, adamwUpdate } from './ops/adamw.js';
 export { assign } from './ops/assign.js';
 export {
   arange,

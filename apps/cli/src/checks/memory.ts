@@ -21,7 +21,7 @@
 // (estimate 1.7 GB) peaked at 2.26 GB resident. So "needs about X" is a floor, and a
 // refusal means the run cannot fit.
 import os from 'node:os';
-import { type BackendInfo, getBackend } from '@tensorlm/tensor-core';
+import { type BackendCapabilities, getBackend } from '@tensorlm/tensor-core';
 import type { CommandIO } from '../command.js';
 import { CommandFailure } from '../errors.js';
 
@@ -152,29 +152,31 @@ export interface MemoryBudget {
   maxBufferSize: number | null;
 }
 
-// Adapters that run on the CPU (Mesa's llvmpipe / lavapipe, SwiftShader): their "GPU
-// memory" is the host's.
-const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|softpipe|swiftshader/i;
+/**
+ * What the check needs to know of a backend: its capabilities say whether storages live
+ * in the host's RAM (cpu, wasm, a software GPU adapter such as llvmpipe) and the
+ * largest single storage.
+ */
+export interface MemoryTarget {
+  capabilities: Pick<BackendCapabilities, 'hostMemory' | 'maxStorageBytes'>;
+}
 
 /** Environment variable naming a hardware GPU's memory in GB, which WebGPU cannot report. */
 export const GPU_MEMORY_ENV = 'TENSORLM_GPU_MEMORY_GB';
 
 export function memoryBudget(
-  info: BackendInfo,
+  target: MemoryTarget,
   system: SystemMemory = systemMemory(),
   env: Record<string, string | undefined> = process.env,
 ): MemoryBudget {
-  const limits = info.limits as { maxBufferSize?: number } | undefined;
-  const maxBufferSize = typeof limits?.maxBufferSize === 'number' ? limits.maxBufferSize : null;
-  const host = (what: string): MemoryBudget => ({
-    capacity: system.totalBytes * HOST_MEMORY_SHARE,
-    available: system.availableBytes,
-    describe: `${what} has ${formatBytes(system.totalBytes)}${system.constrained ? ' (its container limit)' : ''}`,
-    maxBufferSize,
-  });
-  if (info.name === 'cpu') return host('this machine');
-  if (SOFTWARE_ADAPTER.test(info.device))
-    return host(`this machine (the adapter ${info.device.split(' ')[0]} uses its memory)`);
+  const maxBufferSize = target.capabilities.maxStorageBytes ?? null;
+  if (target.capabilities.hostMemory)
+    return {
+      capacity: system.totalBytes * HOST_MEMORY_SHARE,
+      available: system.availableBytes,
+      describe: `this machine has ${formatBytes(system.totalBytes)}${system.constrained ? ' (its container limit)' : ''}`,
+      maxBufferSize,
+    };
   const declared = Number(env[GPU_MEMORY_ENV]);
   if (Number.isFinite(declared) && declared > 0)
     return {
@@ -192,7 +194,7 @@ export const UNKNOWN_GPU_WARNING_BYTES = 8e9;
 export interface TrainingMemoryCheck extends TrainingShape {
   /** The model as named in messages: 'gpt2-xl', 'the mini GPT'. */
   model: string;
-  backend: BackendInfo;
+  backend: MemoryTarget;
   warn(line: string): void;
   system?: SystemMemory;
   env?: Record<string, string | undefined>;
@@ -242,5 +244,10 @@ export function checkMemoryBeforeTraining(
   io: CommandIO,
 ): TrainingMemoryEstimate {
   const warn = io.err ?? ((line: string) => console.error(line));
-  return checkTrainingMemory({ model, config, batchSize, context, backend: getBackend().describe(), warn });
+  return checkTrainingMemory({ model, config, batchSize, context, backend: memoryTarget(), warn });
+}
+
+/** The current backend as the memory check sees it. */
+function memoryTarget(): MemoryTarget {
+  return { capabilities: getBackend().capabilities };
 }

@@ -1,8 +1,12 @@
 // Element-wise kernels. Each op's loop is generated once from an expression (and
 // cached), so every loop stays monomorphic for the JIT instead of calling a shared
 // closure per element. Broadcasting walks the output with an odometer over all but
-// the last dimension and uses stride 0 for broadcast inputs.
+// the last dimension and uses stride 0 for broadcast inputs. The activations and
+// their gradients share these tables: the backend's fused `activation` /
+// `activationGrad` kernels are one loop each.
 import {
+  type ActivationGradOp,
+  type ActivationOp,
   type BinaryOp,
   broadcastStrides,
   type DataArray,
@@ -12,7 +16,10 @@ import {
 } from '@tensorlm/tensor-core';
 import { type Helpers, helpers } from './math.js';
 
-const UNARY: Readonly<Record<UnaryOp, string>> = {
+export type UnaryLoopOp = UnaryOp | ActivationOp;
+export type BinaryLoopOp = BinaryOp | ActivationGradOp;
+
+const UNARY: Readonly<Record<UnaryLoopOp, string>> = {
   neg: '-v',
   abs: 'Math.abs(v)',
   sign: '(v > 0 ? 1 : v < 0 ? -1 : v)',
@@ -37,7 +44,7 @@ const UNARY: Readonly<Record<UnaryOp, string>> = {
   logicalNot: '(v === 0 ? 1 : 0)',
 };
 
-const BINARY: Readonly<Record<BinaryOp, string>> = {
+const BINARY: Readonly<Record<BinaryLoopOp, string>> = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',
@@ -71,10 +78,10 @@ type BinaryLoop = (
   H: Helpers,
 ) => void;
 
-const unaryLoops = new Map<UnaryOp, UnaryLoop>();
-const binaryLoops = new Map<BinaryOp, BinaryLoop>();
+const unaryLoops = new Map<UnaryLoopOp, UnaryLoop>();
+const binaryLoops = new Map<BinaryLoopOp, BinaryLoop>();
 
-function unaryLoop(op: UnaryOp): UnaryLoop {
+function unaryLoop(op: UnaryLoopOp): UnaryLoop {
   let loop = unaryLoops.get(op);
   if (!loop) {
     loop = new Function(
@@ -89,7 +96,7 @@ function unaryLoop(op: UnaryOp): UnaryLoop {
   return loop;
 }
 
-function binaryLoop(op: BinaryOp): BinaryLoop {
+function binaryLoop(op: BinaryLoopOp): BinaryLoop {
   let loop = binaryLoops.get(op);
   if (!loop) {
     const expr = BINARY[op];
@@ -131,12 +138,12 @@ function binaryLoop(op: BinaryOp): BinaryLoop {
   return loop;
 }
 
-export function unaryKernel(op: UnaryOp, x: DataArray, out: DataArray): void {
+export function unaryKernel(op: UnaryLoopOp, x: DataArray, out: DataArray): void {
   unaryLoop(op)(x, out, out.length, helpers);
 }
 
 export function binaryKernel(
-  op: BinaryOp,
+  op: BinaryLoopOp,
   a: DataArray,
   aShape: Shape,
   b: DataArray,

@@ -1,7 +1,11 @@
 // Element-wise WGSL kernels: unary, binary and `where` with broadcasting (strides in the
 // params uniform, rank a specialisation constant; a contiguous fast path when shapes
-// match), dtype casts and fills. One pipeline per (op, dtype, rank), cached.
+// match), dtype casts and fills. One pipeline per (op, dtype, rank), cached. The
+// backend's fused activation kernels (GELU, the activation gradients) are entries of
+// the same tables.
 import {
+  type ActivationGradOp,
+  type ActivationOp,
   type BinaryOp,
   broadcastStrides,
   type DType,
@@ -13,9 +17,12 @@ import { collapseDims, dimRef, ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, MATH, wgslType } from './wgsl.js';
 
-function unaryExpression(op: UnaryOp, dtype: DType): string {
+export type UnaryKernelOp = UnaryOp | ActivationOp;
+export type BinaryKernelOp = BinaryOp | ActivationGradOp;
+
+function unaryExpression(op: UnaryKernelOp, dtype: DType): string {
   if (dtype !== 'f32') {
-    const integer: Partial<Record<UnaryOp, string>> = {
+    const integer: Partial<Record<UnaryKernelOp, string>> = {
       neg: '-x',
       abs: 'abs(x)',
       sign: 'sign(x)',
@@ -30,7 +37,7 @@ function unaryExpression(op: UnaryOp, dtype: DType): string {
     if (!expr) throw new Error(`backend-webgpu: unary '${op}' is not defined for ${dtype}`);
     return expr;
   }
-  const float: Record<UnaryOp, string> = {
+  const float: Record<UnaryKernelOp, string> = {
     neg: '-x',
     abs: 'abs(x)',
     sign: 'sign(x)',
@@ -56,9 +63,9 @@ function unaryExpression(op: UnaryOp, dtype: DType): string {
   return float[op];
 }
 
-function binaryExpression(op: BinaryOp, t: string): string {
+function binaryExpression(op: BinaryKernelOp, t: string): string {
   const zero = t === 'f32' ? '0.0' : t === 'i32' ? '0' : '0u';
-  const table: Record<BinaryOp, string> = {
+  const table: Record<BinaryKernelOp, string> = {
     add: 'a + b',
     sub: 'a - b',
     mul: 'a * b',
@@ -83,7 +90,7 @@ function binaryExpression(op: BinaryOp, t: string): string {
   return table[op];
 }
 
-const BOOL_RESULT = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
+const BOOL_RESULT = new Set<BinaryKernelOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
 
 /** WGSL that turns flat output index `i` into input offsets `off0…offN` via the dims blocks. */
 function broadcastIndex(rank: number, inputs: number): string {
@@ -100,7 +107,7 @@ function broadcastIndex(rank: number, inputs: number): string {
 
 export function unaryKernel(
   rt: GpuRuntime,
-  op: UnaryOp,
+  op: UnaryKernelOp,
   x: GpuBinding,
   dtype: DType,
   size: number,
@@ -125,7 +132,7 @@ ${elementMain('p.size')}
 
 export function binaryKernel(
   rt: GpuRuntime,
-  op: BinaryOp,
+  op: BinaryKernelOp,
   a: GpuBinding,
   aShape: Shape,
   b: GpuBinding,

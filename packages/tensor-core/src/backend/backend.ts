@@ -1,7 +1,15 @@
-// The Backend plugin interface: a backend owns device memory and implements a fixed,
-// small set of primitive kernels; every op in tensor-core is built from these. A third
-// party adds a backend by implementing this interface, registering it, and passing the
-// conformance suite exported from `@tensorlm/tensor-core/testing`.
+// The Backend plugin interface, split as burn splits its op families:
+// - `BackendPrimitives`: the small required set every backend implements (memory,
+//   creation, element-wise math with broadcasting, strided copy, reductions, matmul,
+//   index gather / scatter-add, selection). Everything in tensor-core composes from these.
+// - `FusedKernels`: optional faster versions of compositions (softmax, layer norm,
+//   cross-entropy, activation forward / gradient, AdamW). A backend implements one only
+//   when it has a faster kernel; otherwise tensor-core runs its composed default
+//   (backend/fused/). The conformance suite runs every backend both ways.
+// - `BackendCapabilities`: what callers may rely on (limits, dtypes, where memory
+//   lives), so no caller checks a backend's name.
+// A third party adds a backend by implementing the primitives, registering it, and
+// passing the conformance suite exported from `@tensorlm/tensor-core/testing`.
 //
 // Contract for every kernel:
 // - Inputs are dense, row-major tensors (`KernelTensor`) with offset 0; views with
@@ -31,6 +39,7 @@ export interface KernelTensor {
   readonly dtype: DType;
 }
 
+/** Element-wise unary primitives. */
 export type UnaryOp =
   | 'neg'
   | 'abs'
@@ -44,10 +53,6 @@ export type UnaryOp =
   | 'tanh'
   | 'sigmoid'
   | 'relu'
-  /** GELU, tanh approximation (GPT-2's "gelu_new"). */
-  | 'gelu'
-  /** GELU, exact erf form (BERT's "gelu"). */
-  | 'geluErf'
   | 'erf'
   | 'sin'
   | 'cos'
@@ -72,13 +77,21 @@ export type BinaryOp =
   | 'gt'
   | 'ge'
   | 'logicalAnd'
-  | 'logicalOr'
-  /** Fused gradients: `(x or y, dy) → dx`, so a backward pass is one kernel, not three. */
-  | 'reluGrad'
-  | 'geluGrad'
-  | 'geluErfGrad'
-  | 'tanhGrad'
-  | 'sigmoidGrad';
+  | 'logicalOr';
+
+/** Activations with an optional fused kernel (`FusedKernels.activation`). */
+export type ActivationOp =
+  /** GELU, tanh approximation (GPT-2's "gelu_new"). */
+  | 'gelu'
+  /** GELU, exact erf form (BERT's "gelu"). */
+  | 'geluErf';
+
+/**
+ * Activation gradients with an optional fused kernel: `(input, dy) → dx` in one pass
+ * instead of three. relu, gelu and geluErf take the forward input x; tanh and sigmoid
+ * take the forward output y.
+ */
+export type ActivationGradOp = 'reluGrad' | 'geluGrad' | 'geluErfGrad' | 'tanhGrad' | 'sigmoidGrad';
 
 export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 export const LOGICAL_OPS: ReadonlySet<BinaryOp> = new Set(['logicalAnd', 'logicalOr']);
@@ -155,8 +168,43 @@ export interface BackendInfo {
   readonly [key: string]: unknown;
 }
 
-export interface Backend {
+/**
+ * What a backend promises, for callers that must plan around it (decoders, memory
+ * checks, the CLI) instead of testing `backend.name`.
+ */
+export interface BackendCapabilities {
+  /** Storages and kernels in f16 (no built-in backend has them yet; f32, i32 and bool are required). */
+  readonly f16: boolean;
+  /**
+   * Storages live in the host's RAM (cpu, WebAssembly, a software GPU adapter such as
+   * Mesa's llvmpipe), so the machine's memory is the budget.
+   */
+  readonly hostMemory: boolean;
+  /**
+   * `topk` and `multinomial` over rows as long as a vocabulary are fast and exact here.
+   * When false, a decoder copies the rows to a backend where they are (decoding's
+   * `sampleOnCpu`): the WebGPU kernels loop over a whole row in one invocation.
+   */
+  readonly deviceSampling: boolean;
+  /**
+   * Most loop iterations one kernel invocation may run; a kernel that would loop longer
+   * throws instead of returning wrong numbers (Mesa's llvmpipe stops loops after
+   * 65,535). Absent: no limit.
+   */
+  readonly maxLoopIterations?: number;
+  /** Most bytes one kernel binding holds (the backend splits larger tensors itself). Absent: no limit. */
+  readonly maxBindingBytes?: number;
+  /** Largest single storage in bytes. Absent: bounded only by memory. */
+  readonly maxStorageBytes?: number;
+}
+
+/**
+ * The required kernels: what a new backend must implement. Every op in tensor-core,
+ * and every fused kernel's default, is composed from these.
+ */
+export interface BackendPrimitives {
   readonly name: string;
+  readonly capabilities: BackendCapabilities;
   describe(): BackendInfo;
 
   // Memory -----------------------------------------------------------------
@@ -210,7 +258,38 @@ export interface Backend {
   /** Adjoint of gatherAlong: src (outer, m, inner) summed into zeros (outer, size, inner). */
   scatterAddAlong(src: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage;
 
-  // Fused neural-network kernels --------------------------------------------
+  // Selection and sampling --------------------------------------------------
+  // Required: neither composes from the element-wise primitives without loss (top-k
+  // needs a sort that keeps ties and -∞ in order; multinomial an inverse CDF, a scan).
+  /** The k largest (or smallest) per row, sorted; ties keep the lower index first. */
+  topk(
+    x: KernelTensor,
+    layout: RowsLayout,
+    k: number,
+    largest: boolean,
+  ): { values: Storage; indices: Storage };
+  /** Samples column indices per row from non-negative weights (normalised per row). */
+  multinomial(
+    probs: KernelTensor,
+    layout: RowsLayout,
+    numSamples: number,
+    replacement: boolean,
+    seed: number,
+    offset: number,
+  ): Storage;
+}
+
+/**
+ * Optional fused kernels. tensor-core runs the backend's own when it has one, else a
+ * default composed from the primitives (backend/fused/defaults/), with the same
+ * contract and numerics (max-subtracted softmax, two-pass variance). Implement one
+ * only when it is faster than the composition; the conformance suite checks both.
+ */
+export interface FusedKernels {
+  /** GELU (tanh approximation or exact erf form), element-wise. */
+  activation(op: ActivationOp, x: KernelTensor): Storage;
+  /** An activation's gradient in one pass; `input` and `dy` have one shape (see ActivationGradOp). */
+  activationGrad(op: ActivationGradOp, input: KernelTensor, dy: KernelTensor): Storage;
   /** Row-wise softmax (or log-softmax) over the last axis, numerically stable. */
   softmax(x: KernelTensor, layout: RowsLayout, log: boolean): Storage;
   /** Given the forward output y and dy: softmax dx = y·(dy − Σdy·y); log-softmax dx = dy − e^y·Σdy. */
@@ -247,26 +326,54 @@ export interface Backend {
     layout: RowsLayout,
     ignoreIndex: number,
   ): Storage;
-
-  // Selection and sampling --------------------------------------------------
-  /** The k largest (or smallest) per row, sorted; ties keep the lower index first. */
-  topk(
-    x: KernelTensor,
-    layout: RowsLayout,
-    k: number,
-    largest: boolean,
-  ): { values: Storage; indices: Storage };
-  /** Samples column indices per row from non-negative weights (normalised per row). */
-  multinomial(
-    probs: KernelTensor,
-    layout: RowsLayout,
-    numSamples: number,
-    replacement: boolean,
-    seed: number,
-    offset: number,
-  ): Storage;
-
-  // Optimisation --------------------------------------------------------------
   /** One AdamW step, in place on param, m and v (decoupled weight decay). */
   adamw(param: Storage, grad: KernelTensor, m: Storage, v: Storage, params: AdamWParams): void;
 }
+
+export type FusedKernelName = keyof FusedKernels;
+
+/** The fused kernels' names, for wrappers and checks that must list them. */
+export const FUSED_KERNEL_NAMES: readonly FusedKernelName[] = [
+  'activation',
+  'activationGrad',
+  'softmax',
+  'softmaxBackward',
+  'layerNorm',
+  'layerNormBackward',
+  'crossEntropy',
+  'crossEntropyBackward',
+  'adamw',
+];
+
+/** The required methods' names: `registerBackend` refuses a backend missing one. */
+export const PRIMITIVE_KERNEL_NAMES = [
+  'describe',
+  'upload',
+  'read',
+  'alloc',
+  'release',
+  'memory',
+  'sync',
+  'fill',
+  'cast',
+  'random',
+  'unary',
+  'binary',
+  'where',
+  'copyStrided',
+  'reduce',
+  'matmul',
+  'indexSelect',
+  'indexAdd',
+  'gatherAlong',
+  'scatterAddAlong',
+  'topk',
+  'multinomial',
+] as const satisfies readonly (keyof BackendPrimitives)[];
+
+/**
+ * A backend: the required primitives, their capabilities, and any fused kernels it
+ * chooses to override. Ops reach fused kernels through `fused` (backend/fused/), never
+ * directly, so a missing one falls back to the composed default.
+ */
+export interface Backend extends BackendPrimitives, Partial<FusedKernels> {}

@@ -1,9 +1,11 @@
 // The backend registry: backends register themselves (an instance, or a factory for
 // ones that need async set-up such as WebGPU), `setBackend` picks one, `getBackend`
 // returns the current one. With no explicit choice, the highest-priority backend that
-// is already initialised is used.
+// is already initialised is used. A backend is checked (its required kernels and
+// capabilities) when it is registered, or for a factory when it is created.
 import { TensorError } from '../errors.js';
 import type { Backend } from './backend.js';
+import { assertBackend } from './validate.js';
 
 export interface BackendRegistration {
   readonly name: string;
@@ -30,6 +32,7 @@ export function registerBackend(
     entries.set(backend.name, { registration: backend, instance: null, pending: null });
     return;
   }
+  assertBackend(backend, 'registerBackend');
   const registration: BackendRegistration = {
     name: backend.name,
     priority: options.priority ?? 1,
@@ -55,16 +58,21 @@ export async function initBackend(name: string): Promise<Backend> {
     );
   }
   if (entry.instance) return entry.instance;
-  entry.pending ??= Promise.resolve(entry.registration.create()).then(
-    (backend) => {
-      entry.instance = backend;
+  entry.pending ??= Promise.resolve(entry.registration.create())
+    .then((backend) => {
+      assertBackend(backend, 'setBackend');
       return backend;
-    },
-    (error: unknown) => {
-      entry.pending = null;
-      throw error;
-    },
-  );
+    })
+    .then(
+      (backend) => {
+        entry.instance = backend;
+        return backend;
+      },
+      (error: unknown) => {
+        entry.pending = null;
+        throw error;
+      },
+    );
   return entry.pending;
 }
 

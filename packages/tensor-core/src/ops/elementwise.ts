@@ -1,8 +1,16 @@
 // Element-wise ops with broadcasting: dtype conversion, the unary math table, binary
 // arithmetic and comparisons, `where`. Each differentiable op's backward rule sits in
 // one table beside its forward, written in terms of other ops (gradients are defined
-// once for all backends).
-import { type BinaryOp, COMPARISON_OPS, type UnaryOp } from '../backend/backend.js';
+// once for all backends). GELU and the activation gradients go through `fused`: the
+// backend's own kernel, or a default composed from the primitives.
+import {
+  type ActivationGradOp,
+  type ActivationOp,
+  type BinaryOp,
+  COMPARISON_OPS,
+  type UnaryOp,
+} from '../backend/backend.js';
+import { fused } from '../backend/fused/index.js';
 import { TensorError } from '../errors.js';
 import { type DType, promoteTypes } from '../tensor/dtype.js';
 import { broadcastShapeOf, broadcastShapes, shapesEqual } from '../tensor/shape.js';
@@ -32,7 +40,12 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 // ---------------------------------------------------------------------------------
 // unary
 
-const FLOAT_ONLY: ReadonlySet<UnaryOp> = new Set<UnaryOp>([
+/** Every element-wise unary op: the primitives and the activations with a fused kernel. */
+export type ElementwiseUnaryOp = UnaryOp | ActivationOp;
+
+const ACTIVATIONS: ReadonlySet<ElementwiseUnaryOp> = new Set<ActivationOp>(['gelu', 'geluErf']);
+
+const FLOAT_ONLY: ReadonlySet<ElementwiseUnaryOp> = new Set<ElementwiseUnaryOp>([
   'exp',
   'log',
   'sqrt',
@@ -51,7 +64,7 @@ type UnaryGrad = (x: Tensor, y: Tensor, dy: Tensor) => Tensor;
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-const UNARY_GRADS: Readonly<Partial<Record<UnaryOp, UnaryGrad>>> = {
+const UNARY_GRADS: Readonly<Partial<Record<ElementwiseUnaryOp, UnaryGrad>>> = {
   neg: (_x, _y, dy) => neg(dy),
   abs: (x, _y, dy) => mul(dy, unary('sign', x)),
   exp: (_x, y, dy) => mul(dy, y),
@@ -60,18 +73,24 @@ const UNARY_GRADS: Readonly<Partial<Record<UnaryOp, UnaryGrad>>> = {
   rsqrt: (_x, y, dy) => mul(dy, mul(pow(y, 3), -0.5)),
   square: (x, _y, dy) => mul(dy, mul(x, 2)),
   reciprocal: (_x, y, dy) => neg(mul(dy, mul(y, y))),
-  tanh: (_x, y, dy) => binaryKernel('tanhGrad', y, dy),
-  sigmoid: (_x, y, dy) => binaryKernel('sigmoidGrad', y, dy),
-  relu: (x, _y, dy) => binaryKernel('reluGrad', x, dy),
-  gelu: (x, _y, dy) => binaryKernel('geluGrad', x, dy),
-  geluErf: (x, _y, dy) => binaryKernel('geluErfGrad', x, dy),
+  tanh: (_x, y, dy) => activationGrad('tanhGrad', y, dy),
+  sigmoid: (_x, y, dy) => activationGrad('sigmoidGrad', y, dy),
+  relu: (x, _y, dy) => activationGrad('reluGrad', x, dy),
+  gelu: (x, _y, dy) => activationGrad('geluGrad', x, dy),
+  geluErf: (x, _y, dy) => activationGrad('geluErfGrad', x, dy),
   erf: (x, _y, dy) => mul(dy, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)),
   sin: (x, _y, dy) => mul(dy, cos(x)),
   cos: (x, _y, dy) => neg(mul(dy, sin(x))),
 };
 
+/** An activation's gradient from the forward input (or output, for tanh/sigmoid) and dy. */
+function activationGrad(op: ActivationGradOp, input: Tensor, dy: Tensor): Tensor {
+  const backend = backendOf(op, input, dy);
+  return wrap(backend, fused.activationGrad(backend, op, input, dy), input.shape, 'f32');
+}
+
 /** Applies a unary kernel, converting the input's dtype as the op requires. */
-export function unary(op: UnaryOp, x: Tensor): Tensor {
+export function unary(op: ElementwiseUnaryOp, x: Tensor): Tensor {
   const backend = backendOf(op, x);
   if (op === 'logicalNot') {
     const input = x.dtype === 'bool' ? x : notEqual(x, 0);
@@ -79,7 +98,10 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   }
   const dtype: DType = FLOAT_ONLY.has(op) ? 'f32' : x.dtype === 'bool' ? 'i32' : x.dtype;
   const input = x.dtype === dtype ? x : cast(x, dtype);
-  const y = wrap(backend, backend.unary(op, input), x.shape, dtype);
+  const storage = ACTIVATIONS.has(op)
+    ? fused.activation(backend, op as ActivationOp, input)
+    : backend.unary(op as UnaryOp, input);
+  const y = wrap(backend, storage, x.shape, dtype);
   const grad = UNARY_GRADS[op];
   if (!grad || dtype !== 'f32') return y;
   return record(y, op, [x], (dy) => [grad(x, y, dy)]);

@@ -1,7 +1,8 @@
 // Cross-entropy from logits with integer targets, as torch.nn.functional.cross_entropy
-// with the class axis last (logits (…, C), targets (…)). One fused kernel computes
-// per-row losses and log Σ e^logits; the fused backward reuses them.
+// with the class axis last (logits (…, C), targets (…)). One kernel (fused, or composed
+// by default) computes per-row losses and log Σ e^logits; the backward reuses them.
 import { z } from 'zod';
+import { fused } from '../backend/fused/index.js';
 import { TensorError } from '../errors.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -36,7 +37,7 @@ export function crossEntropy(logitsIn: Tensor, targets: Tensor, options: CrossEn
   const backend = backendOf(op, logits, targets);
   const cols = logits.shape.at(-1)!;
   const layout = { rows: targets.size, cols };
-  const out = backend.crossEntropy(logits, targets, layout, ignoreIndex);
+  const out = fused.crossEntropy(backend, logits, targets, layout, ignoreIndex);
   const logSumExp = wrap(backend, out.logSumExp, targets.shape, 'f32');
   const losses = wrap(backend, out.losses, targets.shape, 'f32');
   record(
@@ -46,7 +47,7 @@ export function crossEntropy(logitsIn: Tensor, targets: Tensor, options: CrossEn
     (dLosses) => [
       wrap(
         backend,
-        backend.crossEntropyBackward(logits, targets, logSumExp, dLosses, layout, ignoreIndex),
+        fused.crossEntropyBackward(backend, logits, targets, logSumExp, dLosses, layout, ignoreIndex),
         logits.shape,
         'f32',
       ),

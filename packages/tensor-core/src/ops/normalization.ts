@@ -1,6 +1,7 @@
 // Layer normalisation over the trailing `normalizedShape` dimensions, as
-// torch.nn.functional.layer_norm: a fused kernel that also returns the per-row mean
-// and 1/σ, which the fused backward kernel reuses.
+// torch.nn.functional.layer_norm: one kernel (fused, or composed by default) that also
+// returns the per-row mean and 1/σ, which the backward kernel reuses.
+import { fused } from '../backend/fused/index.js';
 import { TensorError } from '../errors.js';
 import { formatShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -38,7 +39,7 @@ export function layerNorm(
   const backend = backendOf(op, x, ...(weight ? [weight] : []), ...(bias ? [bias] : []));
   const cols = sizeOf(shape);
   const layout = { rows: cols === 0 ? 0 : x.size / cols, cols };
-  const out = backend.layerNorm(x, weight, bias, layout, eps);
+  const out = fused.layerNorm(backend, x, weight, bias, layout, eps);
   const y = wrap(backend, out.y, x.shape, 'f32');
   const meanT = wrap(backend, out.mean, [layout.rows], 'f32');
   const rstdT = wrap(backend, out.rstd, [layout.rows], 'f32');
@@ -48,7 +49,7 @@ export function layerNorm(
     op,
     inputs,
     (dy) => {
-      const grads = backend.layerNormBackward(dy, x, weight, meanT, rstdT, layout);
+      const grads = fused.layerNormBackward(backend, dy, x, weight, meanT, rstdT, layout);
       const result: Tensor[] = [wrap(backend, grads.dx, x.shape, 'f32')];
       const dWeight = wrap(backend, grads.dWeight, shape, 'f32');
       const dBias = wrap(backend, grads.dBias, shape, 'f32');

@@ -1,5 +1,7 @@
-// Softmax and log-softmax along an axis: one fused, numerically stable kernel forward
-// and one backward (the max is subtracted inside the kernel, so huge logits stay finite).
+// Softmax and log-softmax along an axis: one numerically stable kernel forward and one
+// backward (the max is subtracted first, so huge logits stay finite) — the backend's
+// fused kernel, or the default composed from its primitives.
+import { fused } from '../backend/fused/index.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { cast } from './elementwise.js';
@@ -10,9 +12,9 @@ function softmaxLastAxis(op: string, x: Tensor, log: boolean): Tensor {
   const backend = backendOf(op, x);
   const cols = x.shape.at(-1) ?? 1;
   const layout = { rows: cols === 0 ? 0 : x.size / cols, cols };
-  const y = wrap(backend, backend.softmax(x, layout, log), x.shape, 'f32');
+  const y = wrap(backend, fused.softmax(backend, x, layout, log), x.shape, 'f32');
   return record(y, op, [x], (dy) => [
-    wrap(backend, backend.softmaxBackward(y, dy, layout, log), x.shape, 'f32'),
+    wrap(backend, fused.softmaxBackward(backend, y, dy, layout, log), x.shape, 'f32'),
   ]);
 }
 

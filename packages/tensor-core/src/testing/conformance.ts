@@ -2,6 +2,8 @@
 // backward against finite differences of it), optionally agreement with a reference
 // backend, plus properties no table captures: random streams, sampling statistics,
 // memory hygiene, known values and error messages. Any test runner can host it.
+// With `fusedKernels: 'composed'` it runs against the backend with its fused kernels
+// hidden, so tensor-core's composed defaults are tested on that backend's primitives.
 import * as T from '../index.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -29,6 +31,26 @@ export interface ConformanceOptions extends ConformanceHost {
   reference?: string;
   /** Only run cases whose name matches. */
   filter?: RegExp;
+  /**
+   * 'backend' (default): the backend as it is, its fused kernels included. 'composed':
+   * the same backend with its fused kernels hidden (see `withoutFusedKernels`),
+   * registered as `<backend>:composed`: the op cases and every group that reaches a
+   * fused kernel run on tensor-core's composed defaults.
+   */
+  fusedKernels?: 'backend' | 'composed';
+}
+
+/** Registers (once) `<name>:composed`: the named backend without its fused kernels. */
+function registerComposed(name: string): string {
+  const composedName = `${name}:composed`;
+  if (!T.listBackends().includes(composedName)) {
+    T.registerBackend({
+      name: composedName,
+      priority: -1,
+      create: async () => T.withoutFusedKernels(await T.initBackend(name), composedName),
+    });
+  }
+  return composedName;
 }
 
 function makeInput(spec: InputSpec, random: () => number): { values: number[]; dtype: DType } {
@@ -160,10 +182,22 @@ async function runCase(c: OpCase, backend: string, reference: string | undefined
 
 /** Registers the whole suite with the host runner (vitest's describe/it, node:test, jest…). */
 export function runBackendConformance(options: ConformanceOptions): void {
-  const { describe, it, backend, reference, filter } = options;
+  const { describe, it, reference, filter } = options;
+  const composed = options.fusedKernels === 'composed';
+  const backend = composed ? registerComposed(options.backend) : options.backend;
   const use = () => T.setBackend(backend);
 
   describe(`backend conformance: ${backend}`, () => {
+    if (composed) {
+      describe('composed defaults', () => {
+        it('the backend under test runs none of its own fused kernels', async () => {
+          const wrapper = await use();
+          const own = T.fusedKernelsOf(wrapper);
+          assert(own.length === 0, `fused kernels still reachable: ${own.join(', ')}`);
+        });
+      });
+    }
+
     describe('op cases (forward vs f64 reference, backward vs finite differences)', () => {
       for (const c of opCases) {
         if (filter && !filter.test(c.name)) continue;
@@ -171,80 +205,82 @@ export function runBackendConformance(options: ConformanceOptions): void {
       }
     });
 
-    describe('random streams', () => {
-      it('rand and randn follow the counter-based generator exactly', async () => {
-        await use();
-        const key = T.rng.keyFromSeed(1234);
-        const u = await T.rand([257], { seed: 1234 }).data();
-        const n = await T.randn([257], { seed: 1234, mean: 1, std: 2 }).data();
-        assertClose(
-          u,
-          Array.from({ length: 257 }, (_, i) => T.rng.uniformAt(key, i)),
-          { rtol: 0, atol: 1e-7 },
-          'rand',
-        );
-        assertClose(
-          n,
-          Array.from({ length: 257 }, (_, i) => 1 + 2 * T.rng.normalAt(key, 0, i)),
-          { rtol: 1e-5, atol: 1e-5 },
-          'randn',
-        );
-      });
+    if (!composed) {
+      describe('random streams', () => {
+        it('rand and randn follow the counter-based generator exactly', async () => {
+          await use();
+          const key = T.rng.keyFromSeed(1234);
+          const u = await T.rand([257], { seed: 1234 }).data();
+          const n = await T.randn([257], { seed: 1234, mean: 1, std: 2 }).data();
+          assertClose(
+            u,
+            Array.from({ length: 257 }, (_, i) => T.rng.uniformAt(key, i)),
+            { rtol: 0, atol: 1e-7 },
+            'rand',
+          );
+          assertClose(
+            n,
+            Array.from({ length: 257 }, (_, i) => 1 + 2 * T.rng.normalAt(key, 0, i)),
+            { rtol: 1e-5, atol: 1e-5 },
+            'randn',
+          );
+        });
 
-      it('manualSeed makes the default stream reproducible and draws do not overlap', async () => {
-        await use();
-        T.manualSeed(7);
-        const a = await T.rand([64]).data();
-        const b = await T.rand([64]).data();
-        T.manualSeed(7);
-        const a2 = await T.rand([64]).data();
-        assertClose(a2, a, { rtol: 0, atol: 0 }, 'same seed');
-        assert(
-          a.some((v, i) => v !== b[i]),
-          'consecutive draws must differ',
-        );
-      });
+        it('manualSeed makes the default stream reproducible and draws do not overlap', async () => {
+          await use();
+          T.manualSeed(7);
+          const a = await T.rand([64]).data();
+          const b = await T.rand([64]).data();
+          T.manualSeed(7);
+          const a2 = await T.rand([64]).data();
+          assertClose(a2, a, { rtol: 0, atol: 0 }, 'same seed');
+          assert(
+            a.some((v, i) => v !== b[i]),
+            'consecutive draws must differ',
+          );
+        });
 
-      it('randn has mean ≈ 0 and std ≈ 1 over 20,000 draws', async () => {
-        await use();
-        const v = Array.from(await T.randn([20000], { seed: 99 }).data());
-        const m = v.reduce((s, x) => s + x, 0) / v.length;
-        const sd = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
-        assert(Math.abs(m) < 0.03 && Math.abs(sd - 1) < 0.03, `mean ${m}, std ${sd}`);
-      });
+        it('randn has mean ≈ 0 and std ≈ 1 over 20,000 draws', async () => {
+          await use();
+          const v = Array.from(await T.randn([20000], { seed: 99 }).data());
+          const m = v.reduce((s, x) => s + x, 0) / v.length;
+          const sd = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
+          assert(Math.abs(m) < 0.03 && Math.abs(sd - 1) < 0.03, `mean ${m}, std ${sd}`);
+        });
 
-      it('dropout keeps ≈ 1 − p of the elements, scaled by 1/(1 − p), and is identity in eval', async () => {
-        await use();
-        const x = T.ones([10000]);
-        const y = await T.dropout(x, 0.25, { seed: 3 }).data();
-        const kept = y.filter((v) => v !== 0);
-        assert(Math.abs(kept.length / 10000 - 0.75) < 0.02, `kept fraction ${kept.length / 10000}`);
-        assert(
-          kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6),
-          'kept elements are scaled by 1/(1-p)',
-        );
-        const same = await T.dropout(x, 0.25, { seed: 3 }).data();
-        assertClose(same, y, { rtol: 0, atol: 0 }, 'same seed, same mask');
-        assert(T.dropout(x, 0.5, { training: false }) === x, 'eval mode returns the input');
-      });
+        it('dropout keeps ≈ 1 − p of the elements, scaled by 1/(1 − p), and is identity in eval', async () => {
+          await use();
+          const x = T.ones([10000]);
+          const y = await T.dropout(x, 0.25, { seed: 3 }).data();
+          const kept = y.filter((v) => v !== 0);
+          assert(Math.abs(kept.length / 10000 - 0.75) < 0.02, `kept fraction ${kept.length / 10000}`);
+          assert(
+            kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6),
+            'kept elements are scaled by 1/(1-p)',
+          );
+          const same = await T.dropout(x, 0.25, { seed: 3 }).data();
+          assertClose(same, y, { rtol: 0, atol: 0 }, 'same seed, same mask');
+          assert(T.dropout(x, 0.5, { training: false }) === x, 'eval mode returns the input');
+        });
 
-      it('multinomial frequencies follow the weights; without replacement never repeats', async () => {
-        await use();
-        const probs = T.tensor([[0.1, 0.6, 0.3, 0]]);
-        const draws = await T.multinomial(probs, 6000, { replacement: true, seed: 5 }).data();
-        const counts = [0, 0, 0, 0];
-        for (const d of draws) counts[d]!++;
-        assert(counts[3] === 0, 'a zero-weight category is never drawn');
-        assertClose(
-          counts.map((c) => c / 6000),
-          [0.1, 0.6, 0.3, 0],
-          { rtol: 0, atol: 0.025 },
-          'frequencies',
-        );
-        const unique = await T.multinomial(T.tensor([1, 2, 3, 4, 5]), 5, { seed: 11 }).data();
-        assert(new Set(unique).size === 5, `without replacement: ${Array.from(unique)}`);
+        it('multinomial frequencies follow the weights; without replacement never repeats', async () => {
+          await use();
+          const probs = T.tensor([[0.1, 0.6, 0.3, 0]]);
+          const draws = await T.multinomial(probs, 6000, { replacement: true, seed: 5 }).data();
+          const counts = [0, 0, 0, 0];
+          for (const d of draws) counts[d]!++;
+          assert(counts[3] === 0, 'a zero-weight category is never drawn');
+          assertClose(
+            counts.map((c) => c / 6000),
+            [0.1, 0.6, 0.3, 0],
+            { rtol: 0, atol: 0.025 },
+            'frequencies',
+          );
+          const unique = await T.multinomial(T.tensor([1, 2, 3, 4, 5]), 5, { seed: 11 }).data();
+          assert(new Set(unique).size === 5, `without replacement: ${Array.from(unique)}`);
+        });
       });
-    });
+    }
 
     describe('known values', () => {
       it('softmax of a row with a huge entry stays finite', async () => {
@@ -287,105 +323,173 @@ export function runBackendConformance(options: ConformanceOptions): void {
       });
     });
 
-    describe('shapes', () => {
-      it('handles odd sizes (1, 3, 17, 257) and zero-size dimensions', async () => {
+    if (!composed) {
+      describe('shapes', () => {
+        it('handles odd sizes (1, 3, 17, 257) and zero-size dimensions', async () => {
+          await use();
+          for (const n of [1, 3, 17, 257]) {
+            const x = T.arange(0, n, 1, { dtype: 'f32' });
+            const s = await T.sum(T.mul(x, 2)).item();
+            assertClose([s], [n * (n - 1)], { rtol: 1e-6, atol: 0 }, `sum of 2·arange(${n})`);
+          }
+          const empty = T.zeros([0, 3]);
+          assertShape(T.add(empty, T.ones([3])).shape, [0, 3], 'broadcast with an empty tensor');
+          assertShape(T.matmul(empty, T.ones([3, 2])).shape, [0, 2], 'matmul with zero rows');
+          assertClose(await T.sum(empty, 0).data(), [0, 0, 0], { rtol: 0, atol: 0 }, 'sum over zero rows');
+          assertShape(T.concat([empty, T.ones([2, 3])]).shape, [2, 3], 'concat with an empty part');
+        });
+
+        it('toArray nests by shape and item reads scalars', async () => {
+          await use();
+          const x = T.tensor([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]);
+          const nested = await x.toArray();
+          assert(JSON.stringify(nested) === '[[1,2,3],[4,5,6]]', `toArray gave ${JSON.stringify(nested)}`);
+          assert((await T.tensor(2.5).item()) === 2.5, 'item of a scalar');
+          const flags = await T.greater(x, 3).toArray();
+          assert(
+            JSON.stringify(flags) === '[[false,false,false],[true,true,true]]',
+            'bool tensors read as booleans',
+          );
+        });
+      });
+    }
+
+    if (!composed) {
+      describe('autograd semantics', () => {
+        it('gradients accumulate across backward calls and paths, and detach/noGrad cut the graph', async () => {
+          await use();
+          const x = T.tensor([1, 2, 3], { requiresGrad: true });
+          T.sum(T.mul(x, x)).backward();
+          T.sum(T.mul(x, 3)).backward();
+          assertClose(await x.grad!.data(), [5, 7, 9], { rtol: 1e-6, atol: 0 }, '2x + 3');
+          x.grad!.dispose();
+          x.grad = null;
+          const y = T.add(
+            T.mul(x, x.detach()),
+            T.noGrad(() => T.mul(x, 10)),
+          );
+          assert(!T.noGrad(() => T.mul(x, 2)).requiresGrad, 'noGrad output does not require grad');
+          T.sum(y).backward();
+          assertClose(
+            await x.grad!.data(),
+            [1, 2, 3],
+            { rtol: 1e-6, atol: 0 },
+            'detached factor is a constant',
+          );
+        });
+
+        it('assign updates a leaf in place (views see it) and refuses to run with grad recording on', async () => {
+          await use();
+          const p = T.tensor([1, 2, 3, 4], { requiresGrad: true });
+          const view = p.detach().reshape([2, 2]);
+          assertThrows(
+            () => T.assign(p, T.zeros([4])),
+            /assign: a tensor that requires grad can only be assigned inside noGrad/,
+            'grad mode',
+          );
+          assertThrows(
+            () => T.noGrad(() => T.assign(p, T.zeros([3]))),
+            /assign: value of shape \[3\] does not match the target's \[4\]/,
+            'shape',
+          );
+          T.noGrad(() => T.assign(p, T.tensor([5, 6, 7, 8])));
+          assertClose(await view.data(), [5, 6, 7, 8], { rtol: 0, atol: 0 }, 'view sees the update');
+        });
+
+        it('a cast to the same dtype keeps the gradient; tril keeps a bool mask bool', async () => {
+          await use();
+          const x = T.tensor([1, 2], { requiresGrad: true });
+          T.sum(T.mul(T.cast(x, 'f32'), 3)).backward();
+          assertClose(await x.grad!.data(), [3, 3], { rtol: 0, atol: 0 }, 'gradient through cast');
+          const mask = T.tril(T.ones([3, 3], { dtype: 'bool' }));
+          assert(mask.dtype === 'bool', `tril of bool gave ${mask.dtype}`);
+          assert(
+            JSON.stringify(await mask.toArray()) ===
+              '[[true,false,false],[true,true,false],[true,true,true]]',
+            'tril mask',
+          );
+        });
+
+        it('backward through a freed graph is an error unless retainGraph', async () => {
+          await use();
+          const x = T.tensor([1, 2], { requiresGrad: true });
+          const loss = T.sum(T.exp(x));
+          loss.backward(undefined, { retainGraph: true });
+          loss.backward();
+          assertClose(
+            await x.grad!.data(),
+            [2 * Math.E, 2 * Math.E ** 2],
+            { rtol: 1e-6, atol: 0 },
+            'twice e^x',
+          );
+          assertThrows(() => loss.backward(), /freed by an earlier backward/, 'third backward');
+        });
+      });
+    }
+
+    describe('optimizer update', () => {
+      it('adamwUpdate follows the f64 formula over three steps, in place on param and moments', async () => {
         await use();
-        for (const n of [1, 3, 17, 257]) {
-          const x = T.arange(0, n, 1, { dtype: 'f32' });
-          const s = await T.sum(T.mul(x, 2)).item();
-          assertClose([s], [n * (n - 1)], { rtol: 1e-6, atol: 0 }, `sum of 2·arange(${n})`);
+        const random = seededRandom(hashString('adamwUpdate'));
+        const n = 37;
+        const init = Array.from({ length: n }, () => random() * 2 - 1);
+        const h = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
+        const p = T.tensor(init, { requiresGrad: true });
+        const view = p.detach();
+        const m = T.zeros([n]);
+        const v = T.zeros([n]);
+        // Independent reference: the AdamW update (PyTorch's) in f64, one element at a time.
+        const ref = {
+          p: Float32Array.from(init).map(Number),
+          m: new Array<number>(n).fill(0),
+          v: new Array<number>(n).fill(0),
+        };
+        for (let step = 1; step <= 3; step++) {
+          const g = Array.from({ length: n }, () => random() * 4 - 2);
+          const grad = T.tensor(g);
+          T.noGrad(() => T.adamwUpdate(p, grad, m, v, { ...h, step }));
+          grad.dispose();
+          for (let i = 0; i < n; i++) {
+            const gi = Math.fround(g[i]!);
+            ref.m[i] = h.beta1 * ref.m[i]! + (1 - h.beta1) * gi;
+            ref.v[i] = h.beta2 * ref.v[i]! + (1 - h.beta2) * gi * gi;
+            const mHat = ref.m[i]! / (1 - h.beta1 ** step);
+            const vHat = ref.v[i]! / (1 - h.beta2 ** step);
+            ref.p[i] = ref.p[i]! * (1 - h.lr * h.weightDecay) - (h.lr * mHat) / (Math.sqrt(vHat) + h.eps);
+          }
         }
-        const empty = T.zeros([0, 3]);
-        assertShape(T.add(empty, T.ones([3])).shape, [0, 3], 'broadcast with an empty tensor');
-        assertShape(T.matmul(empty, T.ones([3, 2])).shape, [0, 2], 'matmul with zero rows');
-        assertClose(await T.sum(empty, 0).data(), [0, 0, 0], { rtol: 0, atol: 0 }, 'sum over zero rows');
-        assertShape(T.concat([empty, T.ones([2, 3])]).shape, [2, 3], 'concat with an empty part');
+        assertClose(await m.data(), ref.m, { rtol: 1e-5, atol: 1e-6 }, 'first moment');
+        assertClose(await v.data(), ref.v, { rtol: 1e-5, atol: 1e-7 }, 'second moment');
+        assertClose(await p.data(), ref.p, { rtol: 1e-5, atol: 1e-6 }, 'parameter');
+        assertClose(await view.data(), ref.p, { rtol: 1e-5, atol: 1e-6 }, 'a view sees the update');
+        for (const t of [p, view, m, v]) t.dispose();
       });
 
-      it('toArray nests by shape and item reads scalars', async () => {
+      it('adamwUpdate refuses to run while recording, and names a mismatched tensor', async () => {
         await use();
-        const x = T.tensor([
-          [1, 2, 3],
-          [4, 5, 6],
-        ]);
-        const nested = await x.toArray();
-        assert(JSON.stringify(nested) === '[[1,2,3],[4,5,6]]', `toArray gave ${JSON.stringify(nested)}`);
-        assert((await T.tensor(2.5).item()) === 2.5, 'item of a scalar');
-        const flags = await T.greater(x, 3).toArray();
-        assert(
-          JSON.stringify(flags) === '[[false,false,false],[true,true,true]]',
-          'bool tensors read as booleans',
-        );
-      });
-    });
-
-    describe('autograd semantics', () => {
-      it('gradients accumulate across backward calls and paths, and detach/noGrad cut the graph', async () => {
-        await use();
-        const x = T.tensor([1, 2, 3], { requiresGrad: true });
-        T.sum(T.mul(x, x)).backward();
-        T.sum(T.mul(x, 3)).backward();
-        assertClose(await x.grad!.data(), [5, 7, 9], { rtol: 1e-6, atol: 0 }, '2x + 3');
-        x.grad!.dispose();
-        x.grad = null;
-        const y = T.add(
-          T.mul(x, x.detach()),
-          T.noGrad(() => T.mul(x, 10)),
-        );
-        assert(!T.noGrad(() => T.mul(x, 2)).requiresGrad, 'noGrad output does not require grad');
-        T.sum(y).backward();
-        assertClose(
-          await x.grad!.data(),
-          [1, 2, 3],
-          { rtol: 1e-6, atol: 0 },
-          'detached factor is a constant',
-        );
-      });
-
-      it('assign updates a leaf in place (views see it) and refuses to run with grad recording on', async () => {
-        await use();
-        const p = T.tensor([1, 2, 3, 4], { requiresGrad: true });
-        const view = p.detach().reshape([2, 2]);
+        const p = T.ones([3], { requiresGrad: true });
+        const g = T.ones([3]);
+        const h = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
         assertThrows(
-          () => T.assign(p, T.zeros([4])),
-          /assign: a tensor that requires grad can only be assigned inside noGrad/,
+          () => T.adamwUpdate(p, g, T.zeros([3]), T.zeros([3]), h),
+          /adamwUpdate: a parameter that requires grad can only be updated inside noGrad/,
           'grad mode',
         );
         assertThrows(
-          () => T.noGrad(() => T.assign(p, T.zeros([3]))),
-          /assign: value of shape \[3\] does not match the target's \[4\]/,
+          () => T.noGrad(() => T.adamwUpdate(p, g, T.zeros([3]), T.zeros([4]), h)),
+          /adamwUpdate: expAvgSq must have shape \[3\], got \[4\]/,
           'shape',
         );
-        T.noGrad(() => T.assign(p, T.tensor([5, 6, 7, 8])));
-        assertClose(await view.data(), [5, 6, 7, 8], { rtol: 0, atol: 0 }, 'view sees the update');
-      });
-
-      it('a cast to the same dtype keeps the gradient; tril keeps a bool mask bool', async () => {
-        await use();
-        const x = T.tensor([1, 2], { requiresGrad: true });
-        T.sum(T.mul(T.cast(x, 'f32'), 3)).backward();
-        assertClose(await x.grad!.data(), [3, 3], { rtol: 0, atol: 0 }, 'gradient through cast');
-        const mask = T.tril(T.ones([3, 3], { dtype: 'bool' }));
-        assert(mask.dtype === 'bool', `tril of bool gave ${mask.dtype}`);
-        assert(
-          JSON.stringify(await mask.toArray()) === '[[true,false,false],[true,true,false],[true,true,true]]',
-          'tril mask',
+        assertThrows(
+          () => T.noGrad(() => T.adamwUpdate(p, g, T.zeros([3]), T.zeros([3]), { ...h, step: 0 })),
+          /adamwUpdate: invalid options: step/,
+          'step',
         );
-      });
-
-      it('backward through a freed graph is an error unless retainGraph', async () => {
-        await use();
-        const x = T.tensor([1, 2], { requiresGrad: true });
-        const loss = T.sum(T.exp(x));
-        loss.backward(undefined, { retainGraph: true });
-        loss.backward();
-        assertClose(
-          await x.grad!.data(),
-          [2 * Math.E, 2 * Math.E ** 2],
-          { rtol: 1e-6, atol: 0 },
-          'twice e^x',
-        );
-        assertThrows(() => loss.backward(), /freed by an earlier backward/, 'third backward');
+        assertClose(await p.data(), [1, 1, 1], { rtol: 0, atol: 0 }, 'refused updates change nothing');
+        for (const t of [p, g]) t.dispose();
       });
     });
 
@@ -494,14 +598,17 @@ export function runBackendConformance(options: ConformanceOptions): void {
       });
 
       it('crossEntropy rejects a target past the classes, and the ignore index stays legal', async () => {
+        // The composed default finds the target by a gather: an asynchronous backend
+        // reports a bad one under that name when the result is read.
+        const op = composed ? '(crossEntropy|gather)' : 'crossEntropy';
         await rejectsByRead(
           () => T.crossEntropy(T.zeros([2, 3]), ids([0, 4])),
-          /crossEntropy: .*\b4\b/,
+          new RegExp(`${op}: .*\\b4\\b`),
           'target past the classes',
         );
         await rejectsByRead(
           () => T.crossEntropy(T.zeros([2, 3]), ids([-2, 0])),
-          /crossEntropy: .*-2\b/,
+          new RegExp(`${op}: .*-2\\b`),
           'negative target',
         );
         // Ignored rows (the default -100, or a pad id past the classes) count nothing.
@@ -534,44 +641,50 @@ export function runBackendConformance(options: ConformanceOptions): void {
       });
     });
 
-    describe('errors', () => {
-      it('name the op and the shapes', async () => {
-        await use();
-        assertThrows(
-          () => T.add(T.ones([2, 3]), T.ones([4])),
-          /add: shapes \[2, 3\] and \[4\] cannot be broadcast/,
-          'broadcast',
-        );
-        assertThrows(
-          () => T.matmul(T.ones([2, 3]), T.ones([4, 5])),
-          /matmul: inner dimensions differ: \[2, 3\] · \[4, 5\]/,
-          'matmul',
-        );
-        assertThrows(() => T.reshape(T.ones([2, 3]), [4, 2]), /reshape: cannot reshape \[2, 3\]/, 'reshape');
-        assertThrows(
-          () => T.crossEntropy(T.ones([2, 3]), T.ones([2])),
-          /crossEntropy: targets must be i32, got f32/,
-          'dtype',
-        );
-        const x = T.ones([2]);
-        x.dispose();
-        assertThrows(
-          () => T.exp(x),
-          /exp: tensor #\d+ of shape \[2\] was used after dispose/,
-          'use after dispose',
-        );
-        const y = T.mul(T.ones([2, 2], { requiresGrad: true }), 2);
-        assertThrows(
-          () => y.backward(),
-          /backward: called on a non-scalar tensor of shape \[2, 2\] without a gradient/,
-          'non-scalar backward',
-        );
-        assertThrows(
-          () => T.ones([2], { dtype: 'i32', requiresGrad: true }),
-          /only f32 tensors can require gradients/,
-          'int grad',
-        );
+    if (!composed) {
+      describe('errors', () => {
+        it('name the op and the shapes', async () => {
+          await use();
+          assertThrows(
+            () => T.add(T.ones([2, 3]), T.ones([4])),
+            /add: shapes \[2, 3\] and \[4\] cannot be broadcast/,
+            'broadcast',
+          );
+          assertThrows(
+            () => T.matmul(T.ones([2, 3]), T.ones([4, 5])),
+            /matmul: inner dimensions differ: \[2, 3\] · \[4, 5\]/,
+            'matmul',
+          );
+          assertThrows(
+            () => T.reshape(T.ones([2, 3]), [4, 2]),
+            /reshape: cannot reshape \[2, 3\]/,
+            'reshape',
+          );
+          assertThrows(
+            () => T.crossEntropy(T.ones([2, 3]), T.ones([2])),
+            /crossEntropy: targets must be i32, got f32/,
+            'dtype',
+          );
+          const x = T.ones([2]);
+          x.dispose();
+          assertThrows(
+            () => T.exp(x),
+            /exp: tensor #\d+ of shape \[2\] was used after dispose/,
+            'use after dispose',
+          );
+          const y = T.mul(T.ones([2, 2], { requiresGrad: true }), 2);
+          assertThrows(
+            () => y.backward(),
+            /backward: called on a non-scalar tensor of shape \[2, 2\] without a gradient/,
+            'non-scalar backward',
+          );
+          assertThrows(
+            () => T.ones([2], { dtype: 'i32', requiresGrad: true }),
+            /only f32 tensors can require gradients/,
+            'int grad',
+          );
+        });
       });
-    });
+    }
   });
 }

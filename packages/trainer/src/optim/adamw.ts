@@ -1,10 +1,11 @@
 // AdamW (decoupled weight decay, Loshchilov & Hutter) and Adam (L2 penalty folded into
-// the gradient), as torch.optim.AdamW / torch.optim.Adam. Every update is the backend's
-// fused `adamw` kernel: one dispatch per parameter, in place on the parameter and both
-// moments, with PyTorch's bias corrections:
+// the gradient), as torch.optim.AdamW / torch.optim.Adam. Every update is tensor-core's
+// in-place `adamwUpdate` (the backend's fused kernel, one dispatch per parameter, or the
+// default composed from its primitives), on the parameter and both moments, with
+// PyTorch's bias corrections:
 //   m ← β1·m + (1−β1)·g,  v ← β2·v + (1−β2)·g²
 //   p ← p·(1 − lr·λ) − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
-import { add, mul, noGrad, type Tensor, tidy } from '@tensorlm/tensor-core';
+import { adamwUpdate, add, mul, noGrad, tidy } from '@tensorlm/tensor-core';
 import { z } from 'zod';
 import { TrainerError } from '../errors.js';
 import { Optimizer, type ParamsInput } from './optimizer.js';
@@ -33,6 +34,10 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
   protected abstract readonly decoupled: boolean;
 
   step(): void {
+    noGrad(() => this.#update());
+  }
+
+  #update(): void {
     for (const group of this.paramGroups) {
       const { lr, betas, eps, weightDecay } = group.hyper;
       for (const p of group.params) {
@@ -54,15 +59,12 @@ abstract class AdamBase extends Optimizer<AdamHyper> {
           step: s.step,
         };
         if (!this.decoupled && weightDecay !== 0) {
-          // Adam's L2 penalty: g + λ·p (torch.optim.Adam), then the same fused kernel without decay.
-          noGrad(() =>
-            tidy(() => {
-              const g: Tensor = add(grad, mul(p, weightDecay));
-              p.backend.adamw(p.storage, g, m.storage, v.storage, params);
-            }),
-          );
+          // Adam's L2 penalty: g + λ·p (torch.optim.Adam), then the same update without decay.
+          tidy(() => {
+            adamwUpdate(p, add(grad, mul(p, weightDecay)), m, v, params);
+          });
         } else {
-          p.backend.adamw(p.storage, grad, m.storage, v.storage, params);
+          adamwUpdate(p, grad, m, v, params);
         }
       }
     }
