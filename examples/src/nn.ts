@@ -2,7 +2,14 @@
 // verbatim (readme-sync.test.ts fails when the two differ).
 // #region readme
 import '@tensorlm/backend-cpu'; // registers the 'cpu' backend
-import { GPT2LMHeadModel, gptConfig, loadModel, onMeta, saveModel } from '@tensorlm/nn';
+import {
+  GPT2LMHeadModel,
+  gptConfig,
+  loadSafetensors,
+  onMeta,
+  safetensorsToStateDict,
+  saveSafetensors,
+} from '@tensorlm/nn';
 import { manualSeed, noGrad, tensor, tidy } from '@tensorlm/tensor-core';
 
 // Print GPT-2 124M without allocating its weights (as PyTorch's meta device).
@@ -30,9 +37,11 @@ for (let step = 0; step < 30; step++) {
   loss.dispose();
 }
 
-// Save as a Hugging Face folder (model.safetensors + config.json) and load it back.
-await saveModel(model, '/tmp/gpt-nano');
-const loaded = await loadModel('/tmp/gpt-nano', GPT2LMHeadModel);
+// Save the weights as safetensors (tied ones once) and load them into a shape-only model.
+// Whole Hugging Face folders (config.json, tokenizer): @tensorlm/hub-loader's savePretrained.
+await saveSafetensors('/tmp/gpt-nano.safetensors', model.stateDict({ dedupeTied: true }));
+const loaded = onMeta(() => new GPT2LMHeadModel(model.config)).eval();
+loaded.loadStateDict(safetensorsToStateDict(await loadSafetensors('/tmp/gpt-nano.safetensors')));
 const logits = tidy(() => loaded.forward(x).logits); // (1, 8, 10)
 console.log(logits.shape);
 // #endregion readme

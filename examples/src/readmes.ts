@@ -20,6 +20,7 @@ export const EXAMPLES: readonly ExampleBlock[] = [
   { readme: 'packages/datasets/README.md', block: 0, file: 'datasets.ts' },
   { readme: 'packages/decoding/README.md', block: 0, file: 'decoding.ts' },
   { readme: 'packages/trainer/README.md', block: 0, file: 'trainer.ts' },
+  { readme: 'packages/hub-loader/README.md', block: 0, file: 'hub-loader.ts' },
 ];
 
 /** Blocks that are excerpts, not programs. */
@@ -45,6 +46,7 @@ export const READMES = [
     'backend-webgpu',
     'datasets',
     'decoding',
+    'hub-loader',
     'nn',
     'tensor-core',
     'tokenizers',

@@ -58,6 +58,11 @@ describe('README examples run', { timeout: 120_000 }, () => {
     expect(out.trim().split('\n').at(-1)).toBe('[ 1, 8, 10 ]');
   });
 
+  it('hub-loader: a saved folder loads back, its tied head reported', () => {
+    const out = run('./hub-loader.ts');
+    expect(out.trim()).toBe("[ 1, 3, 50 ] [ 'tied lm_head.weight to transformer.wte.weight' ]");
+  });
+
   it("tokenizers: the merge steps of ' cirkumnavigate'", () => {
     const out = run('./tokenizers.ts');
     expect(out.split('\n')[0]).toBe('Ġ c i r k u m n a v i g a t e');

@@ -3,7 +3,8 @@
 // #region readme
 import '@tensorlm/backend-cpu'; // or '@tensorlm/backend-webgpu' + await setBackend('webgpu')
 import { GrammarSampler } from '@tensorlm/datasets';
-import { GPT2LMHeadModel, loadModel } from '@tensorlm/nn';
+import { fromPretrained } from '@tensorlm/hub-loader';
+import { GPT2LMHeadModel } from '@tensorlm/nn';
 import { manualSeed } from '@tensorlm/tensor-core';
 import {
   causalLmTrainer,
@@ -47,7 +48,7 @@ await writeLossCurveSvg('./runs/grammar/loss-curve.svg', result.history);
 const heldOut = padBatch(new GrammarSampler({ seed: 99 }).batch(256), 20, 0);
 console.log(await measureLmLosses(model, heldOut, { padId: 0 })); // { padIncluded, padIgnored }
 
-// Every checkpoint folder is also a Hugging Face style model folder.
-const reloaded = await loadModel(result.lastCheckpoint!, GPT2LMHeadModel);
-console.log(reloaded.numParameters());
+// Every checkpoint folder is a Hugging Face folder (transformers loads it too); so is the run.
+const reloaded = await fromPretrained<GPT2LMHeadModel>('./runs/grammar'); // its best checkpoint
+console.log(reloaded.model.numParameters());
 // #endregion readme

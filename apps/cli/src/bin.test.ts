@@ -49,7 +49,7 @@ describe('the tensorlm binary', () => {
     expect(tensorlm('generate', '--checkpoint', missing, '--prompt', 'the dog', '--backend', 'cpu')).toEqual({
       code: 1,
       stdout: '',
-      stderr: `tensorlm generate: checkpoint '${missing}' does not exist\n`,
+      stderr: `tensorlm generate: model '${missing}' does not exist\n`,
     });
     const version = (
       JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { GLOBAL_SWITCHES, parseFlags, parseOptions, UsageError } from './args.js';
 import type { Command, CommandIO } from './command.js';
 import { demoCommand } from './commands/demo.js';
+import { downloadCommand } from './commands/download.js';
 import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { tokenizeCommand } from './commands/tokenize.js';
@@ -18,6 +19,7 @@ import { CliError } from './errors.js';
 
 export const COMMANDS: readonly Command[] = [
   demoCommand,
+  downloadCommand,
   generateCommand,
   inspectCommand,
   tokenizeCommand,

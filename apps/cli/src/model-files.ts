@@ -1,13 +1,30 @@
-// Loading what `tensorlm train` saved — the model (best checkpoint of a run, or one
-// checkpoint folder), its tokenizer and its task — onto the current backend, with errors
-// that name the file and the problem (missing, corrupt, or not matching its config).
-import { GPT2LMHeadModel, loadModel } from '@tensorlm/nn';
+// The CLI's one way to a model: `--model` (alias `--checkpoint`) names a Hugging Face
+// folder, a run folder of `tensorlm train` (its best checkpoint), one checkpoint-N folder,
+// or a Hub repo id; @tensorlm/hub-loader's fromPretrained decides which and loads it with
+// its tokenizer. The CLI adds only its own run file, the task (`tensorlm-task.json`, what
+// a run was trained on), and turns every failure into a CommandFailure naming the source.
+import { join } from 'node:path';
+import {
+  formatLoadReport,
+  fromPretrained,
+  type LoadReport,
+  type LocatedModel,
+  locateModel,
+  ModelFolderError,
+} from '@tensorlm/hub-loader';
+import type { Module } from '@tensorlm/nn';
+import { TensorlmError } from '@tensorlm/tensor-core';
 import type { Tokenizer } from '@tensorlm/tokenizers';
 import { z } from 'zod';
-import { findBeside, modelDir, TASK_FILE, TOKENIZER_FILE } from './checkpoint-files.js';
-import { loadTokenizerFile, resolveTokenizer } from './commands/tokenize.js';
-import { CommandFailure } from './errors.js';
+import type { CommandIO } from './command.js';
+import { resolveTokenizer } from './commands/tokenize.js';
+import { CommandFailure, UsageError } from './errors.js';
 import { readJsonFile } from './json-file.js';
+
+/** Written by `tensorlm train` into the run folder: what the model was trained on. */
+export const TASK_FILE = 'tensorlm-task.json';
+/** The run folder's copy of the tokenizer (each checkpoint holds its own as well). */
+export const TOKENIZER_FILE = 'tokenizer.json';
 
 /** What a run was trained on, so `generate` can encode prompts and judge samples. */
 export const taskSchema = z.object({
@@ -19,49 +36,134 @@ export const taskSchema = z.object({
 });
 export type TaskInfo = z.infer<typeof taskSchema>;
 
-export interface LoadedRun {
-  model: GPT2LMHeadModel;
-  tokenizer: Tokenizer;
+/** The help line of `--model`, the same for every command that takes it. */
+export const MODEL_OPTION_HELP =
+  'a Hugging Face model folder, a run folder from `tensorlm train` (its best checkpoint),\n' +
+  '                        a checkpoint-N folder, or a Hub repo id (gpt2, org/name; via the HF cache)';
+
+/** `--model` or its alias `--checkpoint` (both given: they must agree). */
+export function modelSource(opts: { model?: string | undefined; checkpoint?: string | undefined }): string {
+  const { model, checkpoint } = opts;
+  if (model !== undefined && checkpoint !== undefined && model !== checkpoint)
+    throw new UsageError(
+      `--model ${model} and --checkpoint ${checkpoint} name different models (--checkpoint is another name for --model): give one`,
+    );
+  const source = model ?? checkpoint;
+  if (source === undefined || source.length === 0)
+    throw new UsageError('give the model: --model DIR|REPO (a model folder, a run folder or a Hub repo id)');
+  return source;
+}
+
+/** A hub-loader failure as a CommandFailure (exit 1) naming the source; other errors pass. */
+function loadFailure(source: string, error: unknown): unknown {
+  if (error instanceof ModelFolderError && error.code === 'MODEL_SOURCE_NOT_FOUND') {
+    const message = error.message.startsWith(source)
+      ? `model '${source}'${error.message.slice(source.length)}`
+      : error.message;
+    return new CommandFailure('CLI_MODEL_MISSING', message, { cause: error });
+  }
+  if (error instanceof TensorlmError && !(error instanceof CommandFailure))
+    return new CommandFailure('CLI_MODEL_UNREADABLE', `cannot load the model '${source}': ${error.message}`, {
+      cause: error,
+    });
+  return error;
+}
+
+/** Download progress as one line per finished file (the `download` command draws bars). */
+function downloadLines(
+  io: CommandIO,
+): (event: { file: string; bytesDone: number; bytesTotal: number }) => void {
+  return ({ file, bytesDone, bytesTotal }) => {
+    if (bytesTotal > 0 && bytesDone === bytesTotal)
+      io.out(`downloaded ${file} (${(bytesTotal / 1e6).toFixed(1)} MB)`);
+  };
+}
+
+/**
+ * Finds the model's folder — downloading a Hub repo into the HF cache when needed — without
+ * loading anything, so a mistyped source fails before a GPU is started.
+ */
+export async function locateSource(source: string, io: CommandIO): Promise<LocatedModel> {
+  try {
+    return await locateModel(source, { onDownload: downloadLines(io) });
+  } catch (error) {
+    throw loadFailure(source, error);
+  }
+}
+
+export interface LoadedModel<M extends Module = Module> {
+  model: M;
+  /** The folder's tokenizer, or the `--tokenizer` override; null when there is none. */
+  tokenizer: Tokenizer | null;
+  /** For a run of `tensorlm train`: what it was trained on. */
   task: TaskInfo | null;
-  /** The checkpoint folder the weights came from. */
+  report: LoadReport;
+  rawConfig: Record<string, unknown>;
+  generationConfig: Record<string, unknown> | null;
+  /** The folder the weights came from. */
   folder: string;
 }
 
-export async function loadRun(checkpoint: string, tokenizerOverride?: string): Promise<LoadedRun> {
-  const folder = await modelDir(checkpoint);
-  const taskPath = await findBeside(checkpoint, folder, TASK_FILE);
-  let task: TaskInfo | null = null;
-  if (taskPath) task = await readJsonFile(taskPath, taskSchema, 'task file');
-  let tokenizer: Tokenizer;
-  if (tokenizerOverride) tokenizer = await resolveTokenizer(tokenizerOverride);
-  else {
-    const tokenizerPath = await findBeside(checkpoint, folder, TOKENIZER_FILE);
-    if (!tokenizerPath) {
-      throw new CommandFailure(
-        'CLI_TOKENIZER_MISSING',
-        `no ${TOKENIZER_FILE} beside the checkpoint '${folder}'; pass --tokenizer gpt2 (or a tokenizer file)`,
-      );
-    }
-    tokenizer = await loadTokenizerFile(tokenizerPath);
-  }
-  let model: GPT2LMHeadModel;
-  try {
-    model = await loadModel(folder, GPT2LMHeadModel);
-  } catch (error) {
-    throw new CommandFailure(
-      'CLI_MODEL_UNREADABLE',
-      `cannot load the model in '${folder}': ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+/** The task file of a run: in the checkpoint folder itself, else in its run folder. */
+async function readTask(located: LocatedModel): Promise<TaskInfo | null> {
+  const { access } = await import('node:fs/promises');
+  for (const dir of [located.folder, ...(located.runFolder ? [located.runFolder] : [])]) {
+    const path = join(dir, TASK_FILE);
+    const present = await access(path).then(
+      () => true,
+      () => false,
     );
+    if (present) return readJsonFile(path, taskSchema, 'task file');
   }
-  if (tokenizer.vocabSize > model.config.vocabSize) {
-    model.dispose();
+  return null;
+}
+
+/**
+ * Loads the located model onto the current backend with its tokenizer (`tokenizerOverride`
+ * replaces it: gpt2, or a tokenizer file or folder) and, for a run, its task.
+ */
+export async function loadLocated(
+  source: string,
+  located: LocatedModel,
+  tokenizerOverride?: string,
+): Promise<LoadedModel> {
+  const task = await readTask(located);
+  const override = tokenizerOverride === undefined ? null : await resolveTokenizer(tokenizerOverride);
+  let loaded: Awaited<ReturnType<typeof fromPretrained>>;
+  try {
+    // A Hub repo loads from its located snapshot, so it is not looked up twice.
+    loaded = await fromPretrained(located.kind === 'hub' ? located.folder : source);
+  } catch (error) {
+    throw loadFailure(source, error);
+  }
+  const tokenizer = override ?? loaded.tokenizer;
+  const vocabSize = (loaded.config as { vocabSize?: unknown }).vocabSize;
+  if (override && typeof vocabSize === 'number' && override.vocabSize > vocabSize) {
+    loaded.model.dispose();
     throw new CommandFailure(
       'CLI_TOKENIZER_MISMATCH',
-      `the tokenizer has ${tokenizer.vocabSize} ids but the model in '${folder}' only ${model.config.vocabSize}`,
+      `the tokenizer has ${override.vocabSize} ids but the model in '${located.folder}' only ${vocabSize}`,
     );
   }
-  return { model, tokenizer, task, folder };
+  return {
+    model: loaded.model,
+    tokenizer,
+    task,
+    report: loaded.report,
+    rawConfig: loaded.rawConfig,
+    generationConfig: loaded.generationConfig,
+    folder: located.folder,
+  };
+}
+
+/** The load in one or two lines: what was built from where, then what the key mapping did. */
+export function describeLoad(loaded: LoadedModel, io: CommandIO): void {
+  const { report } = loaded;
+  const count = loaded.model.numParameters();
+  io.out(
+    `model: ${report.architecture}, ${count.toLocaleString('en-US')} parameters, from ${report.folder}` +
+      (report.source === 'hub' ? ' (Hugging Face cache)' : ''),
+  );
+  const notes = formatLoadReport(report);
+  if (notes.length > 0) io.out(`weights: ${notes.join('; ')}`);
 }

@@ -2,16 +2,13 @@
 // and state dicts in safetensors. Import a backend (e.g. @tensorlm/backend-cpu) to run.
 
 export { ConfigError, NnError } from './errors.js';
-export { loadSafetensors, saveSafetensors, writeFileAtomic } from './io/fs.js';
 export {
-  CONFIG_NAME,
-  loadModel,
-  modelConfigJSON,
-  type SavableModel,
-  type SaveModelResult,
-  saveModel,
-  WEIGHTS_NAME,
-} from './io/model-io.js';
+  loadSafetensors,
+  openSafetensors,
+  SafetensorsReader,
+  saveSafetensors,
+  writeFileAtomic,
+} from './io/fs.js';
 export { joinPath } from './io/path.js';
 export {
   type ActivationName,
@@ -108,6 +105,9 @@ export {
   type ShapeMismatch,
   type StateDict,
   type StateDictLike,
+  type StateDictSource,
+  type StreamingLoadOptions,
+  type StreamingLoadReport,
   type SummaryOptions,
 } from './module/module.js';
 export {
@@ -118,12 +118,16 @@ export {
   type SafetensorsDType,
 } from './safetensors/dtypes.js';
 export {
+  decodeSafetensor,
   type HostTensor,
   MAX_HEADER_BYTES,
   parseSafetensors,
+  parseSafetensorsHeader,
   SafetensorsError,
   SafetensorsFile,
+  type SafetensorsHeader,
   type SafetensorsTensorInfo,
+  safetensorsHeaderLength,
 } from './safetensors/read.js';
 export { safetensorsToStateDict, stateDictToSafetensors } from './safetensors/state-dict.js';
 export { type SerializeOptions, serializeSafetensors } from './safetensors/write.js';

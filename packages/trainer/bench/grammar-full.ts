@@ -11,8 +11,8 @@
 // --eval-every steps until --steps or a plateau of the pad-ignored loss; then k-means
 // (k = 7, seeded) over the learned token embeddings (wte), printed with the grammar's
 // words, checking that the three transitive verbs and the two articles each share a
-// cluster. Checkpoints go to <run-dir> (checkpoint-<step>/ folders that
-// @tensorlm/nn's loadModel reads; <run-dir>/latest.json names the last), plus
+// cluster. Checkpoints go to <run-dir> (checkpoint-<step>/ Hugging Face folders that
+// @tensorlm/hub-loader's fromPretrained reads; <run-dir>/latest.json names the last), plus
 // <run-dir>/loss-curve.svg.
 import '@tensorlm/backend-cpu';
 import '@tensorlm/backend-webgpu';
@@ -144,6 +144,8 @@ await writeLossCurveSvg(
   },
   { title: 'Toy grammar mini GPT: loss (pad included)' },
 );
-console.log(`\ncheckpoint: ${result.lastCheckpoint} (loadModel-able: config.json + model.safetensors)`);
+console.log(
+  `\ncheckpoint: ${result.lastCheckpoint} (a Hugging Face folder: fromPretrained and transformers load it)`,
+);
 console.log(`loss curve: ${runDir}/loss-curve.svg`);
 process.exit(0);

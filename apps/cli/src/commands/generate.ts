@@ -1,22 +1,23 @@
-// `tensorlm generate`: continues a prompt with a trained model — greedy, or sampled with
-// temperature → top-k → top-p — printing tokens as they come (one sequence) or each
-// sequence in turn (several). For a toy-grammar run it also says which samples the
-// grammar accepts.
+// `tensorlm generate`: continues a prompt with a causal LM — a run of `tensorlm train`, a
+// Hugging Face GPT-2 folder or a Hub repo, whatever `--model` names (see ../model-files.ts)
+// — greedy, or sampled with temperature → top-k → top-p, printing tokens as they come (one
+// sequence) or each sequence in turn (several). It says how the weights were loaded
+// (renamed / ignored tensors) and, for a toy-grammar run, which samples the grammar accepts.
 
 import { Grammar, SEED_GRAMMAR } from '@tensorlm/datasets';
 import { generate, generateStream } from '@tensorlm/decoding';
+import { GPT2LMHeadModel } from '@tensorlm/nn';
 import { TokenizerError } from '@tensorlm/tokenizers';
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
 import { backendOption, chooseBackend } from '../backend.js';
-import { modelDir } from '../checkpoint-files.js';
 import { defineCommand } from '../command.js';
-import { loadRun } from '../model-files.js';
+import { CommandFailure } from '../errors.js';
+import { describeLoad, loadLocated, locateSource, MODEL_OPTION_HELP, modelSource } from '../model-files.js';
 
 const options = z.object({
-  checkpoint: z.string({
-    error: 'give the checkpoint: --checkpoint DIR (a run folder or a checkpoint-N folder)',
-  }),
+  model: z.string().min(1).optional(),
+  checkpoint: z.string().min(1).optional(),
   prompt: z.string({ error: 'give a prompt: --prompt "the dog"' }),
   'max-new-tokens': z.coerce.number().int().nonnegative().max(100_000).default(30),
   temperature: z.coerce.number().nonnegative().default(1),
@@ -30,6 +31,22 @@ const options = z.object({
   backend: backendOption,
 });
 
+/**
+ * The end token when the tokenizer names none: generation_config.json's, else config.json's
+ * (as transformers' generate), when it is an id of the model's vocabulary.
+ */
+function configEos(
+  generationConfig: Record<string, unknown> | null,
+  rawConfig: Record<string, unknown>,
+  model: GPT2LMHeadModel,
+): number | undefined {
+  for (const value of [generationConfig?.eos_token_id, rawConfig.eos_token_id]) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < model.config.vocabSize)
+      return value;
+  }
+  return undefined;
+}
+
 export interface GenerateCommandResult {
   texts: string[];
   /** For toy-grammar runs: how many samples the grammar accepts. */
@@ -39,10 +56,11 @@ export interface GenerateCommandResult {
 export const generateCommand = defineCommand({
   name: 'generate',
   summary: 'continue a prompt with a trained model (greedy, temperature, top-k, top-p)',
-  help: `tensorlm generate --checkpoint DIR --prompt TEXT [options]
+  help: `tensorlm generate --model DIR|REPO --prompt TEXT [options]
 
 Options:
-  --checkpoint DIR      a run folder from 'tensorlm train' (its best checkpoint) or a checkpoint-N folder
+  --model DIR|REPO      ${MODEL_OPTION_HELP}
+  --checkpoint DIR      another name for --model
   --prompt TEXT         the text to continue
   --max-new-tokens N    tokens to add at most (default 30; stops early at the end token)
   --temperature T       sampling temperature (default 1; 0 = greedy)
@@ -52,7 +70,7 @@ Options:
   --seed S              sampling seed (default 0): the same seed gives the same text
   --greedy              always take the most likely token
   --no-cache            recompute the whole prefix at every step (no KV cache)
-  --tokenizer T         override the tokenizer saved with the run (gpt2, or a file)
+  --tokenizer T         override the model's own tokenizer (gpt2, or a tokenizer file or folder)
   --backend B           auto (default), webgpu or cpu`,
   options,
   switches: ['greedy', 'no-cache'],
@@ -76,10 +94,28 @@ Options:
             `${flag} does not apply to greedy decoding (${how}), which gives one sequence`,
           );
     }
-    // A mistyped --checkpoint fails before a GPU is started.
-    await modelDir(opts.checkpoint);
+    const source = modelSource(opts);
+    // A mistyped --model fails (and a Hub repo downloads) before a GPU is started.
+    const located = await locateSource(source, io);
     await chooseBackend(opts.backend, io);
-    const { model, tokenizer, task } = await loadRun(opts.checkpoint, opts.tokenizer);
+    const loaded = await loadLocated(source, located, opts.tokenizer);
+    const { tokenizer, task } = loaded;
+    if (!(loaded.model instanceof GPT2LMHeadModel)) {
+      loaded.model.dispose();
+      throw new CommandFailure(
+        'CLI_NOT_A_CAUSAL_LM',
+        `'${source}' holds a ${loaded.report.architecture}; generate needs a causal LM (GPT2LMHeadModel)`,
+      );
+    }
+    const model = loaded.model;
+    if (!tokenizer) {
+      model.dispose();
+      throw new CommandFailure(
+        'CLI_TOKENIZER_MISSING',
+        `'${source}' has no tokenizer (tokenizer.json, vocab.json + merges.txt, vocab.txt in ${loaded.folder}); pass --tokenizer gpt2 (or a tokenizer file or folder)`,
+      );
+    }
+    describeLoad(loaded, io);
     try {
       let prompt: number[];
       try {
@@ -90,7 +126,7 @@ Options:
         throw error;
       }
       if (prompt.length === 0) throw new UsageError('the prompt encodes to no tokens');
-      const eos = tokenizer.eosTokenId;
+      const eos = tokenizer.eosTokenId ?? configEos(loaded.generationConfig, loaded.rawConfig, model);
       const decodeOptions = {
         maxNewTokens: opts['max-new-tokens'],
         doSample: !greedy,

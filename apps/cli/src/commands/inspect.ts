@@ -1,44 +1,47 @@
-// `tensorlm inspect`: prints a saved model's module tree (as PyTorch's print(model))
-// and its parameter count, from a checkpoint folder written by `tensorlm train` or
-// `saveModel` (config.json + model.safetensors, Hugging Face layout).
-import { loadModel } from '@tensorlm/nn';
+// `tensorlm inspect`: prints a model's module tree (as PyTorch's print(model), to --depth
+// levels with ModuleList lengths and parameter counts) and its parameter count, for
+// whatever `--model` names — a Hugging Face folder, a run or checkpoint of `tensorlm
+// train`, a Hub repo id — loaded through hub-loader (see ../model-files.ts).
 import { getBackend, setBackend } from '@tensorlm/tensor-core';
 import '@tensorlm/backend-cpu';
 import { z } from 'zod';
 import { UsageError } from '../args.js';
-import { modelDir } from '../checkpoint-files.js';
 import { defineCommand } from '../command.js';
-import { CommandFailure } from '../errors.js';
+import { describeLoad, loadLocated, locateSource, MODEL_OPTION_HELP, modelSource } from '../model-files.js';
 
 const options = z.object({
-  checkpoint: z.string({ error: 'give the checkpoint folder: --checkpoint DIR' }).min(1),
-  depth: z.coerce.number().int().positive().optional(),
+  model: z.string().min(1).optional(),
+  checkpoint: z.string().min(1).optional(),
+  depth: z.coerce
+    .number({ error: 'give the number of levels, e.g. --depth 2' })
+    .int('give a whole number of levels, e.g. --depth 2')
+    .positive('give 1 or more levels, e.g. --depth 2')
+    .optional(),
 });
 
 export const inspectCommand = defineCommand({
   name: 'inspect',
-  summary: "print a checkpoint's module tree and parameter count",
-  help: `tensorlm inspect --checkpoint DIR [--depth N]
+  summary: "print a model's module tree and parameter count",
+  help: `tensorlm inspect --model DIR|REPO [--depth N]
 
 Options:
-  --checkpoint DIR   a folder written by 'tensorlm train' (or config.json + model.safetensors)
-  --depth N          how deep to print the module tree (default: all)`,
+  --model DIR|REPO   ${MODEL_OPTION_HELP.replace(/\n {24}/g, '\n                     ')}
+  --checkpoint DIR   another name for --model
+  --depth N          how many levels of the module tree to print (default: all, repeated
+                     blocks folded as PyTorch prints them)`,
   options,
   async run(opts, positional, io) {
     if (positional.length > 0) throw new UsageError(`unexpected '${positional.join(' ')}'`);
+    const source = modelSource(opts);
+    const located = await locateSource(source, io);
     // Reading a model needs no accelerator: the CPU holds the weights for printing.
     const previous = getBackend().name;
     await setBackend('cpu');
     try {
-      const folder = await modelDir(opts.checkpoint);
-      const model = await loadModel(folder).catch((error: unknown) => {
-        throw new CommandFailure(
-          'CLI_MODEL_UNREADABLE',
-          `cannot load the model in '${folder}': ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
-      });
+      const loaded = await loadLocated(source, located);
+      const { model } = loaded;
       try {
+        describeLoad(loaded, io);
         const tree = opts.depth === undefined ? model.toString() : model.summary({ depth: opts.depth });
         for (const line of tree.split('\n')) io.out(line);
         const count = model.numParameters();

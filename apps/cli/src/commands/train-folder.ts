@@ -9,11 +9,10 @@ import { writeFileAtomic } from '@tensorlm/nn';
 import type { Tokenizer } from '@tensorlm/tokenizers';
 import { MODEL_CONFIG_FILE, openRunFolder, type RunFolder, signalExitCode } from '@tensorlm/trainer';
 import { z } from 'zod';
-import { TASK_FILE, TOKENIZER_FILE } from '../checkpoint-files.js';
 import type { CommandIO } from '../command.js';
 import { CliError, CommandFailure, UsageError } from '../errors.js';
 import { readJsonFile } from '../json-file.js';
-import { type TaskInfo, taskSchema } from '../model-files.js';
+import { TASK_FILE, type TaskInfo, TOKENIZER_FILE, taskSchema } from '../model-files.js';
 
 /** Files `train` writes into a run folder besides the trainer's (their temporaries are swept). */
 export const TRAIN_FILES = [TOKENIZER_FILE, TASK_FILE, 'loss.svg'] as const;

@@ -5,8 +5,9 @@
 //   token embeddings (k-means, k = 7).
 // text — a GPT preset (gpt-nano … gpt2) on a text file with the GPT-2 or a character
 //   tokenizer, windows of `context + 1` tokens (Raschka's / Karpathy's setups).
-// Both write a run folder: checkpoints (best and latest, resumable), the tokenizer, the
-// task and loss.svg; `tensorlm generate --checkpoint <run>` continues from it. Every check
+// Both write a run folder: checkpoints (best and latest, resumable; each a Hugging Face
+// folder with the tokenizer), the tokenizer, the task and loss.svg; `tensorlm generate
+// --model <run>` continues from it. Every check
 // (options, corpus, memory, the run folder, a resumed run's task, tokenizer and shape)
 // comes before the first write (see train-folder.ts). Ctrl-C saves a checkpoint, prints
 // how to resume and exits 130 (SIGTERM: 143).
@@ -203,6 +204,7 @@ async function trainGrammar(opts: TrainOptions, io: CommandIO): Promise<TrainCom
         val: batches(opts.seed + 1_000_003),
         progress: progressWriter(io),
         runFolder: folder,
+        tokenizer,
         ...GRAMMAR_LOSS,
       },
       {
@@ -357,6 +359,7 @@ async function trainText(opts: TrainOptions, io: CommandIO): Promise<TrainComman
         loss: causalLmLoss(),
         progress: progressWriter(io),
         runFolder: folder,
+        tokenizer,
       },
       {
         maxSteps: steps,

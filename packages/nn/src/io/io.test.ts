@@ -1,4 +1,5 @@
-// saveModel / loadModel round trips, refusal of truncated or mismatched files, atomic writes.
+// State dicts through safetensors files (round trips into shape-only models, truncated or
+// mismatched files refused), atomic writes. Whole model folders are @tensorlm/hub-loader's.
 import '@tensorlm/backend-cpu';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomizeWeights, TINY_BERT, TINY_GPT } from '../../test/model-parity.js';
 import { BertForMaskedLM, BertForSequenceClassification } from '../models/bert.js';
 import { GPT2LMHeadModel } from '../models/gpt.js';
+import { gptConfigFromHF, gptConfigToHF } from '../models/gpt-config.js';
+import { type Module, onMeta } from '../module/module.js';
 import { parseSafetensors } from '../safetensors/read.js';
+import { safetensorsToStateDict } from '../safetensors/state-dict.js';
 import { loadSafetensors, saveSafetensors, writeFileAtomic } from './fs.js';
-import { loadModel, saveModel } from './model-io.js';
 
 let root = '';
 beforeAll(async () => {
@@ -20,27 +23,24 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('saveModel / loadModel', () => {
-  it('a GPT round-trips: same config, bit-identical weights and logits; tied head stored once', async () => {
+describe('state dicts through safetensors files', () => {
+  it('a GPT round-trips into a shape-only model: bit-identical logits, tied head stored once', async () => {
     manualSeed(51);
     const model = new GPT2LMHeadModel(TINY_GPT).eval();
     randomizeWeights(model, 700);
-    const dir = join(root, 'gpt');
-    const { weightsPath, configPath } = await saveModel(model, dir);
-    const config = JSON.parse(await readFile(configPath, 'utf8'));
-    expect(config).toMatchObject({
-      architectures: ['GPT2LMHeadModel'],
-      model_type: 'gpt2',
-      n_embd: 16,
-      n_layer: 2,
-    });
-    const file = parseSafetensors(await readFile(weightsPath));
+    const path = join(root, 'gpt.safetensors');
+    const stateDict = model.stateDict({ dedupeTied: true });
+    await saveSafetensors(path, stateDict, { metadata: { format: 'pt' } });
+    for (const t of stateDict.values()) t.dispose();
+    const file = parseSafetensors(await readFile(path));
     expect(file.metadata.format).toBe('pt');
     expect(file.names()).toContain('transformer.wte.weight');
     expect(file.names()).not.toContain('lm_head.weight');
 
-    const loaded = await loadModel(dir, GPT2LMHeadModel);
-    expect(loaded.training).toBe(false);
+    const loaded = onMeta(() => new GPT2LMHeadModel(gptConfigFromHF(gptConfigToHF(model.config)))).eval();
+    const weights = safetensorsToStateDict(await loadSafetensors(path));
+    loaded.loadStateDict(weights, { strict: true });
+    for (const t of weights.values()) t.dispose();
     expect(loaded.config).toEqual(model.config);
     expect(loaded.lm_head.weight).toBe(loaded.transformer.wte.weight);
     const ids = tensor([[1, 2, 3, 4]], { dtype: 'i32' });
@@ -50,54 +50,62 @@ describe('saveModel / loadModel', () => {
     loaded.dispose();
   });
 
-  it('BERT masked-LM and classification models round-trip', async () => {
+  it('BERT masked-LM and classification state dicts round-trip', async () => {
     manualSeed(52);
     const mlm = new BertForMaskedLM(TINY_BERT);
     randomizeWeights(mlm, 800);
-    await saveModel(mlm, join(root, 'bert-mlm'));
-    const back = await loadModel(join(root, 'bert-mlm'));
-    expect(back).toBeInstanceOf(BertForMaskedLM);
-    const sdA = mlm.stateDict();
-    const sdB = (back as BertForMaskedLM).stateDict();
-    for (const [name, t] of sdA) expect(await sdB.get(name)!.data(), name).toEqual(await t.data());
     const clf = new BertForSequenceClassification({ ...TINY_BERT, numLabels: 5 });
-    await saveModel(clf, join(root, 'bert-clf'));
-    const clfBack = await loadModel(join(root, 'bert-clf'), BertForSequenceClassification);
-    expect(clfBack.config.numLabels).toBe(5);
-    for (const m of [mlm, back, clf, clfBack]) m.dispose();
+    const cases: [string, Module, () => Module][] = [
+      ['bert-mlm', mlm, () => new BertForMaskedLM(TINY_BERT)],
+      ['bert-clf', clf, () => new BertForSequenceClassification({ ...TINY_BERT, numLabels: 5 })],
+    ];
+    for (const [name, original, build] of cases) {
+      const path = join(root, `${name}.safetensors`);
+      const sd = original.stateDict({ dedupeTied: true });
+      await saveSafetensors(path, sd);
+      const back = onMeta(build);
+      const weights = safetensorsToStateDict(await loadSafetensors(path));
+      back.loadStateDict(weights, { strict: true });
+      for (const [key, t] of original.stateDict())
+        expect(await back.stateDict().get(key)!.data(), key).toEqual(await t.data());
+      for (const t of [...sd.values(), ...weights.values()]) t.dispose();
+      back.dispose();
+    }
+    mlm.dispose();
+    clf.dispose();
   });
 
-  it('a truncated weights file fails with the file and the tensor named, and leaves no model or tensors', async () => {
+  it('a truncated weights file fails with the file and the tensor named, and leaves no tensors', async () => {
     manualSeed(53);
     const model = new GPT2LMHeadModel(TINY_GPT);
-    const dir = join(root, 'truncated');
-    const { weightsPath } = await saveModel(model, dir);
+    const path = join(root, 'truncated.safetensors');
+    const sd = model.stateDict({ dedupeTied: true });
+    await saveSafetensors(path, sd);
+    for (const t of sd.values()) t.dispose();
     model.dispose();
-    const bytes = await readFile(weightsPath);
-    await writeFile(weightsPath, bytes.subarray(0, bytes.length - 100));
+    const bytes = await readFile(path);
+    await writeFile(path, bytes.subarray(0, bytes.length - 100));
     const before = memory().numTensors;
     // The last two tensors are ln_f.weight and ln_f.bias, 64 bytes each: cutting 100 bytes
     // reaches into ln_f.weight, the first tensor (by offset) that runs past the end.
-    await expect(loadModel(dir)).rejects.toThrow(
-      `${weightsPath}: tensor 'transformer.ln_f.weight': data_offsets [28736, 28800] run past the end of the 28764-byte data section (file truncated?)`,
+    await expect(loadSafetensors(path)).rejects.toThrow(
+      `${path}: tensor 'transformer.ln_f.weight': data_offsets [28736, 28800] run past the end of the 28764-byte data section (file truncated?)`,
     );
     expect(memory().numTensors).toBe(before);
   });
 
-  it('weights that do not fit the config are refused before anything is loaded', async () => {
-    const dir = join(root, 'mismatch');
+  it('weights that do not fit the model are refused before anything is loaded', async () => {
     const model = new GPT2LMHeadModel(TINY_GPT);
-    await saveModel(model, dir);
-    model.dispose();
-    const configPath = join(dir, 'config.json');
-    const config = JSON.parse(await readFile(configPath, 'utf8'));
-    await writeFile(configPath, JSON.stringify({ ...config, n_positions: 32 }));
+    const sd = model.stateDict({ dedupeTied: true });
+    const other = onMeta(() => new GPT2LMHeadModel({ ...TINY_GPT, blockSize: 32 }));
     const before = memory().numTensors;
-    await expect(loadModel(dir)).rejects.toThrow(
-      /does not fit GPT2LMHeadModel: .*shape mismatches: transformer\.wpe\.weight \(model \[32, 16\], given \[16, 16\]\)/,
+    expect(() => other.loadStateDict(sd, { strict: true })).toThrow(
+      /shape mismatches: transformer\.wpe\.weight \(model \[32, 16\], given \[16, 16\]\)/,
     );
     expect(memory().numTensors).toBe(before);
-    await expect(loadModel(join(root, 'nowhere'))).rejects.toThrow(/cannot read .*nowhere\/config\.json/);
+    for (const t of sd.values()) t.dispose();
+    model.dispose();
+    other.dispose();
   });
 });
 

@@ -2,6 +2,7 @@
 // parameters (trainable leaf tensors) and buffers, with train/eval, state dicts, parameter
 // counts and PyTorch-style printing. Subclasses add a `forward`.
 import {
+  type Backend,
   detach,
   formatShape,
   noGrad,
@@ -9,9 +10,11 @@ import {
   shapesEqual,
   sizeOf,
   type Tensor,
+  tensor,
   tidy,
 } from '@tensorlm/tensor-core';
 import { NnError } from '../errors.js';
+import type { HostTensor } from '../safetensors/read.js';
 import { addIndent, formatCount } from './format.js';
 
 let metaDepth = 0;
@@ -77,6 +80,40 @@ export interface LoadStateDictReport {
   readonly unexpectedKeys: string[];
   /** Keys present on both sides with different shapes (not loaded). */
   readonly mismatchedKeys: ShapeMismatch[];
+}
+
+/**
+ * Tensors a state dict is streamed from (a checkpoint's files, shard by shard): every key
+ * and shape up front, each value on request. `get` may return a backend tensor (the loader
+ * disposes it) or host data (uploaded, then let go).
+ */
+export interface StateDictSource {
+  keys(): Iterable<string>;
+  /** The stored shape, known without reading the value. */
+  shape(key: string): Shape;
+  get(key: string): Promise<Tensor | HostTensor>;
+}
+
+export interface StreamingLoadOptions {
+  /** Throw (before loading any value) on missing, unexpected or mis-shaped keys. Default true. */
+  strict?: boolean;
+  /** The module key a source key loads into (default: the same); returning another name is reported as a rename. */
+  rename?: (sourceKey: string) => string;
+  /** Why a source key is deliberately not loaded (reported), or null to load it. Applied after `rename`. */
+  ignore?: (moduleKey: string, sourceKey: string) => string | null;
+  /** Backend that host values are uploaded to (default: the current one). */
+  backend?: Backend;
+  /** Called after each tensor is loaded (for progress). */
+  onLoaded?: (moduleKey: string, done: number, total: number) => void;
+}
+
+export interface StreamingLoadReport extends LoadStateDictReport {
+  /** Source keys loaded under another name. */
+  readonly renamed: { readonly from: string; readonly to: string }[];
+  /** Source keys not loaded, and why (a rule's reason, or a stored copy of a tied weight). */
+  readonly ignored: { readonly key: string; readonly reason: string }[];
+  /** Module keys filled through a tied parameter loaded under another name. */
+  readonly tied: { readonly key: string; readonly from: string }[];
 }
 
 export interface SummaryOptions {
@@ -410,6 +447,123 @@ export abstract class Module {
     return { loadedKeys: plan.map(([name]) => name), missingKeys, unexpectedKeys, mismatchedKeys };
   }
 
+  /**
+   * `loadStateDict` streamed from a source: keys are mapped (`rename`, `ignore`) and the
+   * whole plan is checked — missing, unexpected and mis-shaped keys across every file of
+   * the source — before a single value is read; then values are read, uploaded and
+   * assigned one at a time, so host memory stays near one tensor. A tied parameter stored
+   * under several names is loaded once; its other copies are read and must be equal. An
+   * error while reading (I/O, a corrupt value) can leave the module partly loaded: the
+   * caller disposes it.
+   */
+  async loadStateDictFrom(
+    source: StateDictSource,
+    options: StreamingLoadOptions = {},
+  ): Promise<StreamingLoadReport> {
+    const strict = options.strict ?? true;
+    const entries = new Map(this.#stateEntries());
+    const renamed: { from: string; to: string }[] = [];
+    const ignored: { key: string; reason: string }[] = [];
+    const unexpectedKeys: string[] = [];
+    const mismatchedKeys: ShapeMismatch[] = [];
+    /** Module key → source key, in source order. */
+    const chosen = new Map<string, string>();
+    for (const sourceKey of source.keys()) {
+      const key = options.rename?.(sourceKey) ?? sourceKey;
+      const reason = options.ignore?.(key, sourceKey) ?? null;
+      if (reason !== null) {
+        ignored.push({ key: sourceKey, reason });
+        continue;
+      }
+      if (key !== sourceKey) renamed.push({ from: sourceKey, to: key });
+      const entry = entries.get(key);
+      if (!entry) {
+        unexpectedKeys.push(key === sourceKey ? key : `${sourceKey} (as ${key})`);
+        continue;
+      }
+      if (chosen.has(key)) {
+        throw new NnError(
+          `loadStateDictFrom into ${this.typeName}: '${sourceKey}' and '${chosen.get(key)}' both load into '${key}'`,
+        );
+      }
+      const expected = entry.kind === 'parameter' ? entry.slot.shape : entry.buffer.tensor.shape;
+      const got = source.shape(sourceKey);
+      if (!shapesEqual(got, expected)) mismatchedKeys.push({ key, expected, got });
+      else chosen.set(key, sourceKey);
+    }
+    // One load per storage slot; further names of a tied slot are checked copies.
+    const slotOf = (e: StateEntry) => (e.kind === 'parameter' ? e.slot : e.buffer);
+    const loads: [string, string, StateEntry][] = [];
+    const copies: [string, string, string][] = [];
+    const firstKeyOfSlot = new Map<unknown, string>();
+    for (const [key, sourceKey] of chosen) {
+      const entry = entries.get(key)!;
+      const first = firstKeyOfSlot.get(slotOf(entry));
+      if (first === undefined) {
+        firstKeyOfSlot.set(slotOf(entry), key);
+        loads.push([key, sourceKey, entry]);
+      } else copies.push([key, sourceKey, first]);
+    }
+    const missingKeys: string[] = [];
+    const tied: { key: string; from: string }[] = [];
+    for (const [key, entry] of entries) {
+      if (chosen.has(key)) continue;
+      const from = firstKeyOfSlot.get(slotOf(entry));
+      if (from === undefined) missingKeys.push(key);
+      else tied.push({ key, from });
+    }
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0 || mismatchedKeys.length > 0)) {
+      throw new NnError(describeLoadProblems(this.typeName, missingKeys, unexpectedKeys, mismatchedKeys));
+    }
+    const total = loads.length + copies.length;
+    let done = 0;
+    for (const [key, sourceKey, entry] of loads) {
+      const value = await source.get(sourceKey);
+      const uploaded = toTensor(value, options.backend);
+      try {
+        assertShape(this.typeName, sourceKey, uploaded.shape, source.shape(sourceKey));
+        noGrad(() => {
+          if (entry.kind === 'buffer') entry.buffer.tensor.assign(uploaded);
+          else if (entry.slot.tensor) entry.slot.tensor.assign(uploaded);
+          else {
+            entry.slot.tensor = allocateParameter(key, entry.slot.shape, () =>
+              uploaded.dtype === 'f32' ? uploaded : uploaded.cast('f32'),
+            );
+          }
+        });
+      } finally {
+        // The new parameter may be the uploaded tensor itself (kept); anything else goes.
+        if (entry.kind === 'buffer' || entry.slot.tensor !== uploaded) uploaded.dispose();
+      }
+      options.onLoaded?.(key, ++done, total);
+    }
+    for (const [key, sourceKey, first] of copies) {
+      const value = await source.get(sourceKey);
+      const stored = isHostTensor(value) ? value.data : await value.data();
+      if (!isHostTensor(value)) value.dispose();
+      const held = entries.get(first)!;
+      const loaded = await (held.kind === 'parameter' ? held.slot.tensor! : held.buffer.tensor).data();
+      if (!sameValues(stored, loaded)) {
+        throw new NnError(
+          `loadStateDictFrom into ${this.typeName}: '${sourceKey}' is stored with values different from '${chosen.get(first)}', ` +
+            `but the model ties '${key}' to '${first}' (untie them in the config, or drop one copy from the file)`,
+        );
+      }
+      ignored.push({ key: sourceKey, reason: `stored copy of the tied weight '${first}' (checked equal)` });
+      tied.push({ key, from: first });
+      options.onLoaded?.(key, ++done, total);
+    }
+    return {
+      loadedKeys: loads.map(([key]) => key),
+      missingKeys,
+      unexpectedKeys,
+      mismatchedKeys,
+      renamed,
+      ignored,
+      tied,
+    };
+  }
+
   // ---------------------------------------------------------------------------------
   // printing
 
@@ -495,6 +649,33 @@ export abstract class Module {
     for (const slot of this.#parameters.values()) slot.tensor?.dispose();
     for (const slot of this.#buffers.values()) slot.tensor.dispose();
   }
+}
+
+function isHostTensor(value: Tensor | HostTensor): value is HostTensor {
+  return ArrayBuffer.isView((value as HostTensor).data);
+}
+
+function toTensor(value: Tensor | HostTensor, backend: Backend | undefined): Tensor {
+  if (!isHostTensor(value)) return value;
+  return tensor(
+    value.data,
+    [...value.shape],
+    backend ? { dtype: value.dtype, backend } : { dtype: value.dtype },
+  );
+}
+
+function assertShape(owner: string, key: string, got: Shape, declared: Shape): void {
+  if (!shapesEqual(got, declared)) {
+    throw new NnError(
+      `loadStateDictFrom into ${owner}: '${key}' was declared ${formatShape(declared)} but read as ${formatShape(got)}`,
+    );
+  }
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i]) && a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Consecutive children whose printed form is identical, folded (list entries only). */

@@ -100,62 +100,89 @@ export class SafetensorsFile {
 
   /** The tensor decoded to f32 (F32/F16/BF16/F64), i32 (integer types) or bool. */
   get(name: string): HostTensor {
-    const info = this.info(name);
-    const kind = decodedKind(info.dtype);
-    if (kind === null) {
-      throw new SafetensorsError(
-        this.source,
-        `dtype ${info.dtype} cannot be read (supported: F32, F16, BF16, F64, integers, BOOL)`,
-        name,
-      );
-    }
-    const count = info.shape.reduce((n, d) => n * d, 1);
-    const data = decodeElements(info.dtype, this.raw(name), count);
-    if ('outOfRange' in data) {
-      throw new SafetensorsError(
-        this.source,
-        `element ${data.outOfRange} of this ${info.dtype} tensor does not fit in i32`,
-        name,
-      );
-    }
-    return { dtype: kind, shape: info.shape, data };
+    return decodeSafetensor(this.source, this.info(name), this.raw(name));
   }
 }
 
 /**
- * Parses and validates a safetensors buffer. `source` names it in errors (a file path).
- * Rejected: a truncated length or header, a header that is not a JSON object, an entry
- * with an unknown dtype, a bad shape or offsets whose span does not match
- * dtype × shape, and data offsets that leave gaps, overlap, or run past the end.
+ * Decodes one tensor's raw bytes (exactly its data_offsets span) to f32 (F32/F16/BF16/F64),
+ * i32 (integer types) or bool; errors name `source` and the tensor.
  */
-export function parseSafetensors(
-  input: ArrayBuffer | ArrayBufferView,
-  options: { source?: string } = {},
-): SafetensorsFile {
-  const source = options.source ?? '<safetensors buffer>';
-  const bytes = toBytes(input);
-  const fail = (message: string, tensor: string | null = null): never => {
-    throw new SafetensorsError(source, message, tensor);
-  };
-  if (bytes.byteLength < 8) {
-    fail(
-      `${bytes.byteLength} bytes is too short: a safetensors file starts with an 8-byte header length (truncated?)`,
+export function decodeSafetensor(source: string, info: SafetensorsTensorInfo, raw: Uint8Array): HostTensor {
+  const kind = decodedKind(info.dtype);
+  if (kind === null) {
+    throw new SafetensorsError(
+      source,
+      `dtype ${info.dtype} cannot be read (supported: F32, F16, BF16, F64, integers, BOOL)`,
+      info.name,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
+  const count = info.shape.reduce((n, d) => n * d, 1);
+  const data = decodeElements(info.dtype, raw, count);
+  if ('outOfRange' in data) {
+    throw new SafetensorsError(
+      source,
+      `element ${data.outOfRange} of this ${info.dtype} tensor does not fit in i32`,
+      info.name,
+    );
+  }
+  return { dtype: kind, shape: info.shape, data };
+}
+
+/** The parsed, validated header of a safetensors file (the data section not read). */
+export interface SafetensorsHeader {
+  readonly metadata: Record<string, string>;
+  /** Tensors in header order. */
+  readonly tensors: SafetensorsTensorInfo[];
+  /** Bytes before the data section: 8 + the header length. */
+  readonly dataStart: number;
+}
+
+/**
+ * The header length a safetensors file's first 8 bytes announce, refused above
+ * `MAX_HEADER_BYTES` (a header claiming 2^62 bytes is corrupt or hostile, never allocated).
+ */
+export function safetensorsHeaderLength(first8: Uint8Array, source: string): number {
+  if (first8.byteLength < 8) {
+    throw new SafetensorsError(
+      source,
+      `${first8.byteLength} bytes is too short: a safetensors file starts with an 8-byte header length (truncated?)`,
+    );
+  }
+  const headerLength = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
-    fail(
+    throw new SafetensorsError(
+      source,
       `header length ${headerLength} is over ${MAX_HEADER_BYTES} bytes: not a safetensors file, or corrupt`,
     );
   }
-  const n = Number(headerLength);
-  if (8 + n > bytes.byteLength) {
-    fail(`header claims ${n} bytes but only ${bytes.byteLength - 8} follow the length (truncated?)`);
+  return Number(headerLength);
+}
+
+/**
+ * Parses and validates a safetensors header — `prefix` is the file's first 8 + n bytes —
+ * against the size of the data section that follows it, without reading that section
+ * (so a reader can fetch one tensor at a time from a file handle). Rejected: a truncated
+ * length or header, a header that is not a JSON object, an entry with an unknown dtype, a
+ * bad shape or offsets whose span does not match dtype × shape, and data offsets that
+ * leave gaps, overlap, or run past the end.
+ */
+export function parseSafetensorsHeader(
+  prefix: Uint8Array,
+  dataByteLength: number,
+  options: { source?: string } = {},
+): SafetensorsHeader {
+  const source = options.source ?? '<safetensors buffer>';
+  const fail = (message: string, tensor: string | null = null): never => {
+    throw new SafetensorsError(source, message, tensor);
+  };
+  const n = safetensorsHeaderLength(prefix, source);
+  if (8 + n > prefix.byteLength) {
+    fail(`header claims ${n} bytes but only ${prefix.byteLength - 8} follow the length (truncated?)`);
   }
   let headerText = '';
   try {
-    headerText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + n));
   } catch {
     fail('header is not valid UTF-8');
   }
@@ -167,7 +194,6 @@ export function parseSafetensors(
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header))
     fail('header must be a JSON object');
-  const data = bytes.subarray(8 + n);
 
   let metadata: Record<string, string> = {};
   const tensors: SafetensorsTensorInfo[] = [];
@@ -223,9 +249,9 @@ export function parseSafetensors(
   let cursor = 0;
   for (const t of byOffset) {
     const [begin, end] = t.dataOffsets;
-    if (end > data.byteLength) {
+    if (end > dataByteLength) {
       fail(
-        `data_offsets [${begin}, ${end}] run past the end of the ${data.byteLength}-byte data section (file truncated?)`,
+        `data_offsets [${begin}, ${end}] run past the end of the ${dataByteLength}-byte data section (file truncated?)`,
         t.name,
       );
     }
@@ -239,8 +265,24 @@ export function parseSafetensors(
     }
     cursor = end;
   }
-  if (cursor !== data.byteLength) {
-    fail(`the tensors cover ${cursor} bytes but the data section has ${data.byteLength} (trailing bytes)`);
+  if (cursor !== dataByteLength) {
+    fail(`the tensors cover ${cursor} bytes but the data section has ${dataByteLength} (trailing bytes)`);
   }
-  return new SafetensorsFile(source, metadata, tensors, data);
+  return { metadata, tensors, dataStart: 8 + n };
+}
+
+/**
+ * Parses and validates a safetensors buffer. `source` names it in errors (a file path).
+ * Everything `parseSafetensorsHeader` refuses is refused here.
+ */
+export function parseSafetensors(
+  input: ArrayBuffer | ArrayBufferView,
+  options: { source?: string } = {},
+): SafetensorsFile {
+  const source = options.source ?? '<safetensors buffer>';
+  const bytes = toBytes(input);
+  const headerLength = safetensorsHeaderLength(bytes, source);
+  const dataByteLength = Math.max(0, bytes.byteLength - 8 - headerLength);
+  const { metadata, tensors, dataStart } = parseSafetensorsHeader(bytes, dataByteLength, { source });
+  return new SafetensorsFile(source, metadata, tensors, bytes.subarray(dataStart));
 }

@@ -1,12 +1,14 @@
-// Checkpoints: exact round trips of weights and optimizer state, a layout that nn's
-// loadModel reads, and atomicity — a save that fails half-way leaves the previous
+// Checkpoints: exact round trips of weights and optimizer state, a Hugging Face folder
+// (tokenizer included) that hub-loader's fromPretrained reads, and atomicity — a save that fails half-way leaves the previous
 // checkpoint, the pointers and the folder exactly as they were.
 import '@tensorlm/backend-cpu';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GPT2LMHeadModel, loadModel } from '@tensorlm/nn';
+import { fromPretrained } from '@tensorlm/hub-loader';
+import type { GPT2LMHeadModel } from '@tensorlm/nn';
 import { setBackend, type Tensor, tidy } from '@tensorlm/tensor-core';
+import { WordTokenizer } from '@tensorlm/tokenizers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countingSource, Regression, tinyGpt } from '../../test/fixtures.js';
 import { causalLmLoss } from '../lm/causal-lm.js';
@@ -64,7 +66,9 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     });
     expect(path).toBe(join(dir, 'checkpoint-2'));
     expect((await readdir(path)).sort()).toEqual([
+      '.tensorlm-saved.json',
       'config.json',
+      'generation_config.json',
       'model.safetensors',
       'optimizer.safetensors',
       'trainer_state.json',
@@ -80,13 +84,18 @@ describe('saveCheckpoint / loadCheckpoint', () => {
       expect(Array.from(await b.tensors.get(name)!.data())).toEqual(Array.from(await t.data()));
   });
 
-  it("writes a folder nn's loadModel reads (HF config.json + model.safetensors)", async () => {
+  it('writes a Hugging Face folder, with the tokenizer, that fromPretrained reads', async () => {
     const { model, opt } = await trainedPair(3);
-    const path = await saveCheckpoint(dir, 'checkpoint-7', { model, optimizer: opt });
-    const loaded = await loadModel(path, GPT2LMHeadModel);
-    expect(await weights(loaded)).toEqual(await weights(model));
-    const config = JSON.parse(await readFile(join(path, 'config.json'), 'utf8'));
-    expect(config.vocab_size).toBe(13);
+    // Ids 0–12 as the tiny GPT's vocabulary (13), with pad and end tokens.
+    const words = ['[Pad]', '[End]', ...'abcdefghijk'.split('')];
+    const tokenizer = WordTokenizer.fromVocab(words, { specialTokens: { pad: '[Pad]', eos: '[End]' } });
+    const path = await saveCheckpoint(dir, 'checkpoint-7', { model, optimizer: opt, tokenizer });
+    const loaded = await fromPretrained<GPT2LMHeadModel>(path);
+    expect(loaded.report.architecture).toBe('GPT2LMHeadModel');
+    expect(await weights(loaded.model)).toEqual(await weights(model));
+    expect(loaded.tokenizer?.encode('a b k', { addSpecialTokens: false })).toEqual([2, 3, 12]);
+    expect(loaded.rawConfig).toMatchObject({ architectures: ['GPT2LMHeadModel'], vocab_size: 13 });
+    loaded.model.dispose();
   });
 
   it('saves weights only for models nn cannot describe, and loads them strictly', async () => {

@@ -1,58 +1,64 @@
 // Checkpoints on disk. A run directory holds one folder per checkpoint and two pointer
 // files:
 //
-//   <runDir>/checkpoint-<step>/model.safetensors      weights (HF names, tied ones once)
-//                             /config.json            HF config (GPT / BERT models) → loadModel works
+//   <runDir>/checkpoint-<step>/config.json, model.safetensors, generation_config.json,
+//                             tokenizer.json (+ tokenizer_config.json, special_tokens_map.json)
+//                                                   a Hugging Face folder, written by
+//                                                   @tensorlm/hub-loader's savePretrained
 //                             /optimizer.safetensors  optimizer tensors; its JSON scalars in __metadata__
 //                             /trainer_state.json     step, data positions, loss history, best, config
 //   <runDir>/latest.json                              { "checkpoint": "checkpoint-<step>", "step": … }
 //   <runDir>/best.json                                the same for the best validation loss
 //
-// A checkpoint folder is written under a temporary name and renamed into place only once
-// every file in it is complete (each file itself written atomically with fsync); the
-// pointers are replaced atomically afterwards. So a crash at any moment leaves the previous
-// checkpoint and pointers intact; a staging folder a kill leaves behind is removed by the
-// next save of the same name (or by the run folder's sweep at the next start, see
-// run/temporaries.ts). Pointers name a `checkpoint-<step>` folder of their own run folder
-// and nothing else: a pointer to `../elsewhere` or an absolute path is refused.
+// So every checkpoint loads in `transformers` and through hub-loader's fromPretrained as it
+// is. A model whose class no architecture is registered for gets its weights only
+// (model.safetensors). A checkpoint folder is written under a temporary name and renamed
+// into place only once every file in it is complete (each file itself written atomically
+// with fsync); the pointers are replaced atomically afterwards. So a crash at any moment
+// leaves the previous checkpoint and pointers intact; a staging folder a kill leaves behind
+// is removed by the next save of the same name (or by the run folder's sweep at the next
+// start, see run/temporaries.ts). The pointer rules (a pointer names a `checkpoint-<step>`
+// folder of its own run and nothing else) are hub-loader's, the one reader of run folders.
 import {
-  BertForMaskedLM,
-  BertForSequenceClassification,
-  BertModel,
-  GPT2LMHeadModel,
-  GPT2Model,
+  architectureOfModel,
+  BEST_POINTER,
+  CHECKPOINT_NAME,
+  type CheckpointPointer,
+  LATEST_POINTER,
+  ModelFolderError,
+  pointerPath,
+  readRunPointer,
+  SAFETENSORS_WEIGHTS,
+  savePretrained,
+} from '@tensorlm/hub-loader';
+import {
   joinPath,
   loadSafetensors,
   type Module,
-  modelConfigJSON,
-  type SavableModel,
   safetensorsToStateDict,
   saveSafetensors,
   writeFileAtomic,
 } from '@tensorlm/nn';
+import type { Tokenizer } from '@tensorlm/tokenizers';
 import { TrainerError } from '../errors.js';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import { RunFolderError } from '../run/errors.js';
-import { CHECKPOINT_NAME, checkpointStep } from '../run/manifest.js';
+import { checkpointStep } from '../run/manifest.js';
 import type { JsonObject } from '../util/json.js';
 
-export const MODEL_FILE = 'model.safetensors';
+export { BEST_POINTER, type CheckpointPointer, LATEST_POINTER };
+export const MODEL_FILE = SAFETENSORS_WEIGHTS;
 export const MODEL_CONFIG_FILE = 'config.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const TRAINER_STATE_FILE = 'trainer_state.json';
-export const LATEST_POINTER = 'latest.json';
-export const BEST_POINTER = 'best.json';
 const OPTIMIZER_META_KEY = 'tensorlm.optimizer';
 const CHECKPOINT_PREFIX = 'checkpoint-';
 const TEMP_PREFIX = '.tmp-';
-
-const HF_MODELS = [
-  GPT2LMHeadModel,
-  GPT2Model,
-  BertModel,
-  BertForMaskedLM,
-  BertForSequenceClassification,
-] as const;
+/**
+ * A checkpoint's weights stay one file whatever their size (transformers reads an
+ * unsharded file of any size), so the resume check and loadCheckpoint have one file to read.
+ */
+const NO_SHARDING = Number.MAX_SAFE_INTEGER;
 
 async function fs(): Promise<typeof import('node:fs/promises')> {
   return import('node:fs/promises');
@@ -66,31 +72,48 @@ export function checkpointName(step: number): string {
 export interface SaveCheckpointOptions {
   model: Module;
   optimizer?: Optimizer<{ lr: number }> | null;
+  /** Saved in the checkpoint (tokenizer.json in Hugging Face's form, with its config files). */
+  tokenizer?: Tokenizer | null;
   /** JSON written to trainer_state.json. */
   trainerState?: JsonObject;
   /** Extra string metadata for model.safetensors. */
   metadata?: Readonly<Record<string, string>>;
 }
 
-/** Writes the model's weights (and HF config.json when the model is a GPT/BERT from @tensorlm/nn). */
-async function writeModel(
-  dir: string,
-  model: Module,
-  metadata: Readonly<Record<string, string>>,
-): Promise<void> {
+/** Whether an architecture is registered for the model's class (so savePretrained can describe it). */
+function isRegistered(model: Module): boolean {
+  try {
+    architectureOfModel(model);
+    return true;
+  } catch (error) {
+    if (error instanceof ModelFolderError && error.code === 'MODEL_ARCHITECTURE_UNKNOWN') return false;
+    throw error;
+  }
+}
+
+/**
+ * Writes the model into the fresh staging folder `dir`: a Hugging Face folder through
+ * savePretrained (config, weights, tokenizer, generation config), or the weights alone
+ * for a model no architecture is registered for.
+ */
+async function writeModel(dir: string, options: SaveCheckpointOptions): Promise<void> {
+  const { model } = options;
+  const metadata = options.metadata ?? {};
+  if (isRegistered(model)) {
+    await savePretrained(dir, {
+      model,
+      tokenizer: options.tokenizer ?? null,
+      metadata,
+      maxShardBytes: NO_SHARDING,
+    });
+    return;
+  }
   const stateDict = model.stateDict({ dedupeTied: true });
   try {
     await saveSafetensors(joinPath(dir, MODEL_FILE), stateDict, { metadata: { format: 'pt', ...metadata } });
   } finally {
     for (const t of stateDict.values()) t.dispose();
   }
-  const config = hfConfigOf(model);
-  if (config) await writeFileAtomic(joinPath(dir, MODEL_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
-}
-
-/** HF config.json for the models @tensorlm/nn can reload with loadModel; null for others (weights only). */
-function hfConfigOf(model: Module): Record<string, unknown> | null {
-  return HF_MODELS.some((cls) => model instanceof cls) ? modelConfigJSON(model as SavableModel) : null;
 }
 
 async function writeOptimizer(dir: string, optimizer: Optimizer<{ lr: number }>): Promise<void> {
@@ -141,7 +164,7 @@ export async function saveCheckpoint(
   const final = joinPath(runDir, name);
   await f.mkdir(temp);
   try {
-    await writeModel(temp, options.model, options.metadata ?? {});
+    await writeModel(temp, options);
     if (options.optimizer) await writeOptimizer(temp, options.optimizer);
     if (options.trainerState) {
       await writeFileAtomic(joinPath(temp, TRAINER_STATE_FILE), `${JSON.stringify(options.trainerState)}\n`);
@@ -186,57 +209,43 @@ async function removeStaleStaging(runDir: string, name: string): Promise<void> {
   }
 }
 
-export interface CheckpointPointer {
-  /** Folder name inside the run directory. */
-  checkpoint: string;
-  step: number;
-  [key: string]: unknown;
-}
-
-/** Atomically points `latest.json` or `best.json` at a checkpoint folder. */
+/** Atomically points `latest.json` or `best.json` at a checkpoint folder of the run. */
 export async function writePointer(
   runDir: string,
   which: 'latest' | 'best',
   pointer: CheckpointPointer,
 ): Promise<void> {
-  await writeFileAtomic(
-    joinPath(runDir, which === 'latest' ? LATEST_POINTER : BEST_POINTER),
-    `${JSON.stringify(pointer)}\n`,
-  );
+  if (!CHECKPOINT_NAME.test(pointer.checkpoint)) {
+    throw new TrainerError(
+      `writePointer: '${pointer.checkpoint}' is not a checkpoint-<step> folder name; a pointer may only name a checkpoint of its own run`,
+    );
+  }
+  await writeFileAtomic(pointerPath(runDir, which), `${JSON.stringify(pointer)}\n`);
 }
 
-/** The pointer's content, or null when the run has none yet. */
+/**
+ * The pointer's content, or null when the run has none yet. Read by hub-loader's rules; a
+ * pointer that is malformed or leaves the run folder is a RunFolderError naming the file.
+ */
 export async function readPointer(
   runDir: string,
   which: 'latest' | 'best',
 ): Promise<CheckpointPointer | null> {
-  const f = await fs();
-  const path = joinPath(runDir, which === 'latest' ? LATEST_POINTER : BEST_POINTER);
-  let text: string;
   try {
-    text = await f.readFile(path, 'utf8');
-  } catch {
-    return null;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
+    return await readRunPointer(runDir, which);
   } catch (error) {
-    throw new TrainerError(`checkpoint pointer ${path} is not valid JSON: ${(error as Error).message}`);
+    if (error instanceof ModelFolderError && error.code === 'MODEL_RUN_POINTER_INVALID') {
+      throw new RunFolderError(
+        'RUN_FOLDER_BAD_POINTER',
+        error.path ?? pointerPath(runDir, which),
+        error.message,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
   }
-  const p = json as CheckpointPointer;
-  if (typeof p?.checkpoint !== 'string' || typeof p.step !== 'number') {
-    throw new TrainerError(`checkpoint pointer ${path} lacks 'checkpoint' (string) or 'step' (number)`);
-  }
-  if (!CHECKPOINT_NAME.test(p.checkpoint)) {
-    throw new RunFolderError(
-      'RUN_FOLDER_BAD_POINTER',
-      path,
-      `${path} names '${p.checkpoint}', which is not a checkpoint-<step> folder of ${runDir}; ` +
-        'a pointer may only name a checkpoint inside its own run folder',
-    );
-  }
-  return p;
 }
 
 /** The path of the latest (or best) checkpoint of a run directory, or null when it has none. */

@@ -2,17 +2,17 @@
 // folder recognisable as a tensorlm run, and it lists the checkpoints this run created.
 // Pruning removes only checkpoints listed here, so a folder the user put beside them
 // (or a checkpoint copied in from elsewhere) is never deleted.
+import { CHECKPOINT_NAME, RUN_MANIFEST } from '@tensorlm/hub-loader';
 import { joinPath, writeFileAtomic } from '@tensorlm/nn';
 import { formatZodIssues } from '@tensorlm/tensor-core';
 import { z } from 'zod';
 import { RunFolderError } from './errors.js';
 
-export const RUN_MANIFEST = 'tensorlm-run.json';
+// The names are hub-loader's (the reader of run folders): one definition for both sides.
+export { CHECKPOINT_NAME, RUN_MANIFEST };
+
 const MANIFEST_FORMAT = 'tensorlm-run';
 const MANIFEST_VERSION = 1;
-
-/** `checkpoint-<step>`: the only names a run creates, points to or prunes. */
-export const CHECKPOINT_NAME = /^checkpoint-(0|[1-9]\d*)$/;
 
 export const runManifestSchema = z
   .object({

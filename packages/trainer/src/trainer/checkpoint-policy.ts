@@ -1,10 +1,12 @@
-// When the Trainer saves, and what a save does in the run folder. After a step, at most one
+// When the Trainer saves, and what a save does in the run folder (each checkpoint a Hugging
+// Face folder with the tokenizer, when the Trainer was given one). After a step, at most one
 // save: on a new best validation loss (saveBest), else every checkpointInterval steps,
 // else at the last step (saveFinal). A save claims its name in the run's manifest first,
 // writes the checkpoint atomically, moves latest.json (and best.json) to it, then prunes
 // this run's own checkpoints beyond keepCheckpoints — never the best, never one the run
 // did not create.
 import type { Module } from '@tensorlm/nn';
+import type { Tokenizer } from '@tensorlm/tokenizers';
 import {
   checkpointName,
   pruneCheckpoints,
@@ -35,6 +37,8 @@ export interface SaveRequest {
   model: Module;
   // biome-ignore lint/suspicious/noExplicitAny: optimizers differ in their hyperparameter type
   optimizer: Optimizer<any>;
+  /** Saved into the checkpoint beside the model, when given. */
+  tokenizer: Tokenizer | null;
   /** trainer_state.json's content (read after `isBest` updated the best checkpoint's name). */
   trainerState: () => JsonObject;
   isBest: boolean;
@@ -51,6 +55,7 @@ export async function saveTrainingCheckpoint(r: SaveRequest): Promise<string> {
   const path = await saveCheckpoint(dir, name, {
     model: r.model,
     optimizer: r.optimizer,
+    tokenizer: r.tokenizer,
     trainerState: r.trainerState(),
     metadata: { step: String(step) },
   });

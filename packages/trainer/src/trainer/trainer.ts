@@ -9,6 +9,7 @@
 // resume point) ../run/run-folder.ts.
 import { joinPath, type Module } from '@tensorlm/nn';
 import { isTensor, type Tensor } from '@tensorlm/tensor-core';
+import type { Tokenizer } from '@tensorlm/tokenizers';
 import { BEST_POINTER, loadCheckpoint, TRAINER_STATE_FILE } from '../checkpoint/checkpoint.js';
 import type { BatchSource } from '../data/batch-source.js';
 import { NonFiniteLossError, parseWith, TrainerError } from '../errors.js';
@@ -68,6 +69,11 @@ export interface TrainerSetup<M extends Module, B> {
    * is not a run, or a run when `config.resume` is false — and closes it at the end.
    */
   runFolder?: RunFolder;
+  /**
+   * The tokenizer of the model's ids: saved into every checkpoint (tokenizer.json in
+   * Hugging Face's form), so each checkpoint-N loads with its tokenizer.
+   */
+  tokenizer?: Tokenizer | null;
 }
 
 function defaultLoss<M, B>(model: M, batch: B): Tensor {
@@ -123,6 +129,7 @@ export class Trainer<M extends Module, B = unknown> {
   private readonly progressWriter: ProgressWriter | null;
   private readonly valStart: JsonValue | null;
   private readonly givenFolder: RunFolder | null;
+  private readonly tokenizer: Tokenizer | null;
   private readonly stepContext: StepContext<M, B>;
   private folder: RunFolder | null = null;
   private readonly listeners: { [E in TrainerEvent]: TrainerEvents<M, B>[E][] } = {
@@ -166,6 +173,7 @@ export class Trainer<M extends Module, B = unknown> {
     this.metricsFn = setup.evalMetrics ?? null;
     this.countTokens = setup.countTokens ?? ((b: B) => defaultTokenCount(b));
     this.givenFolder = setup.runFolder ?? null;
+    this.tokenizer = setup.tokenizer ?? null;
     this.schedule =
       setup.schedule ??
       (this.config.schedule ? scheduleFromConfig(this.config.schedule) : constantLr(this.config.lr));
@@ -465,6 +473,7 @@ export class Trainer<M extends Module, B = unknown> {
       step: this.step,
       model: this.model,
       optimizer: this.optimizer,
+      tokenizer: this.tokenizer,
       trainerState: () => {
         if (isBest) this.bestCheckpoint = joinPath(folder.dir, `checkpoint-${this.step}`);
         return this.stateJSON();
