@@ -17,6 +17,26 @@ export {
 export { openSafetensorsSource } from './formats/safetensors/safetensors-source.js';
 export { openShardedSource, readShardIndex } from './formats/sharded.js';
 export type { WeightFileOpener, WeightInfo, WeightSource } from './formats/source.js';
+// The Hub and the Hugging Face cache (src/hub, Node; the browser twin is src/hub/index.browser.ts).
+export {
+  checkRepoFile,
+  checkRepoId,
+  checkRevision,
+  type DownloadProgress,
+  type FetchLike,
+  HubError,
+  type HubErrorCode,
+  hfHome,
+  hubCacheDir,
+  hubEndpoint,
+  hubOffline,
+  hubToken,
+  isCommitHash,
+  RepoCache,
+  type ResolveSnapshotOptions,
+  repoFolderName,
+  resolveSnapshot,
+} from './hub/index.js';
 export {
   type FromPretrainedOptions,
   fromPretrained,
@@ -62,23 +82,3 @@ export {
   savePretrained,
 } from './save/save-pretrained.js';
 export { loadFolderTokenizer, TOKENIZER_FILES } from './tokenizer/load-tokenizer.js';
-// The Hub and the Hugging Face cache (src/hub, Node; the browser twin is src/hub/index.browser.ts).
-export {
-  checkRepoFile,
-  checkRepoId,
-  checkRevision,
-  type DownloadProgress,
-  type FetchLike,
-  HubError,
-  type HubErrorCode,
-  hfHome,
-  hubCacheDir,
-  hubEndpoint,
-  hubOffline,
-  hubToken,
-  isCommitHash,
-  RepoCache,
-  type ResolveSnapshotOptions,
-  repoFolderName,
-  resolveSnapshot,
-} from './hub/index.js';
