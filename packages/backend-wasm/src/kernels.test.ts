@@ -1,0 +1,317 @@
+// Focused checks of the SIMD kernels at sizes that are not multiples of their blocks
+// (4 lanes, the 4×8 matmul tile, the 256-deep k block, the 128-row A block), against
+// plain f64 loops written here, plus the backend's memory rules.
+import * as T from '@tensorlm/tensor-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createWasmBackend, WasmMemoryError } from './index.js';
+import { erf } from './kernels/scalar-math.js';
+
+const EDGE = [1, 3, 5, 17, 33, 129];
+
+function values(n: number, seed: number, scale = 1): number[] {
+  let s = seed >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.fround(((s / 2 ** 32) * 2 - 1) * scale);
+  });
+}
+
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+  label: string,
+): void {
+  expect(actual.length, label).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const a = actual[i]!;
+    if (Number.isNaN(e)) expect(Number.isNaN(a), `${label}[${i}] should be NaN`).toBe(true);
+    else if (!Number.isFinite(e)) expect(a, `${label}[${i}]`).toBe(e);
+    else if (Math.abs(a - e) > tol * (1 + Math.abs(e))) {
+      throw new Error(`${label}[${i}]: ${a} vs ${e} (tol ${tol})`);
+    }
+  }
+}
+
+/** f64 C = op(A)·op(B) for one matrix. */
+function matmulRef(
+  a: number[],
+  b: number[],
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+): number[] {
+  const c = new Array<number>(m * n).fill(0);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[ta ? p * m + i : i * k + p]! * b[tb ? j * k + p : p * n + j]!;
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+beforeAll(async () => {
+  await import('./index.js');
+  await T.setBackend('wasm');
+});
+
+describe('matmul micro-kernel at edge sizes', () => {
+  it('matches f64 for every m, n in {1, 3, 5, 17, 33, 129} (k odd), with transposes', async () => {
+    await T.setBackend('wasm');
+    let seed = 1;
+    for (const m of EDGE) {
+      for (const n of EDGE) {
+        const k = EDGE[(m + n) % EDGE.length]!;
+        const ta = (m + n) % 2 === 1;
+        const tb = (m * n) % 3 === 0;
+        const a = values(m * k, seed++);
+        const b = values(k * n, seed++);
+        const A = T.tensor(a, ta ? [k, m] : [m, k]);
+        const B = T.tensor(b, tb ? [n, k] : [k, n]);
+        const C = T.matmul(ta ? T.transpose(A) : A, tb ? T.transpose(B) : B);
+        expectClose(
+          await C.data(),
+          matmulRef(a, b, m, n, k, ta, tb),
+          1e-5,
+          `m=${m} n=${n} k=${k} ta=${ta} tb=${tb}`,
+        );
+        T.disposeTensors([A, B, C]);
+      }
+    }
+  });
+
+  it('crosses k blocks (k = 600) and row blocks (m = 129 + 130), and broadcasts a batch', async () => {
+    await T.setBackend('wasm');
+    const [m, n, k] = [259, 19, 600];
+    const a = values(2 * m * k, 7, 0.5);
+    const b = values(k * n, 8, 0.5);
+    const C = T.matmul(T.tensor(a, [2, m, k]), T.tensor(b, [k, n]));
+    const data = await C.data();
+    for (let batch = 0; batch < 2; batch++) {
+      const ref = matmulRef(a.slice(batch * m * k, (batch + 1) * m * k), b, m, n, k, false, false);
+      expectClose(data.subarray(batch * m * n, (batch + 1) * m * n), ref, 1e-5, `batch ${batch}`);
+    }
+    expect(C.shape).toEqual([2, m, n]);
+  });
+});
+
+describe('element-wise SIMD kernels with a scalar tail', () => {
+  const unaryRefs: Record<string, (v: number) => number> = {
+    exp: Math.exp,
+    tanh: Math.tanh,
+    sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+    relu: (v) => Math.max(v, 0), // NaN stays NaN, −0 becomes +0
+    sqrt: Math.sqrt,
+    round: (v) => {
+      const r = Math.round(v);
+      return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+    },
+  };
+
+  it('unary ops match Math at every edge size, including ±∞, NaN and huge inputs', async () => {
+    await T.setBackend('wasm');
+    for (const n of EDGE) {
+      const x = values(n, n, 12);
+      if (n >= 5) x.splice(0, 5, Number.NEGATIVE_INFINITY, Number.NaN, 100, -100, 2.5);
+      for (const [op, ref] of Object.entries(unaryRefs)) {
+        const input = op === 'sqrt' ? x.map(Math.abs) : x;
+        const y = (T as unknown as Record<string, (t: T.Tensor) => T.Tensor>)[op]!(T.tensor(input));
+        expectClose(
+          await y.data(),
+          input.map((v) => Math.fround(ref(v))),
+          2e-6,
+          `${op} n=${n}`,
+        );
+      }
+    }
+  });
+
+  it('GELU (tanh form) and its gradient match the f64 formulas', async () => {
+    await T.setBackend('wasm');
+    const c = Math.sqrt(2 / Math.PI);
+    const gelu = (v: number) => 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v ** 3)));
+    for (const n of EDGE) {
+      const x = values(n, 3 * n, 6);
+      const t = T.tensor(x, { requiresGrad: true });
+      const y = T.gelu(t);
+      T.sum(y).backward();
+      expectClose(await y.data(), x.map(gelu), 2e-6, `gelu n=${n}`);
+      const h = 1e-4;
+      expectClose(
+        await t.grad!.data(),
+        x.map((v) => (gelu(v + h) - gelu(v - h)) / (2 * h)),
+        1e-4,
+        `gelu' n=${n}`,
+      );
+    }
+  });
+
+  it('binary ops broadcast a scalar, a row and a column', async () => {
+    await T.setBackend('wasm');
+    for (const n of [17, 33, 129]) {
+      const a = values(3 * n, n);
+      const row = values(n, n + 1);
+      const col = values(3, n + 2);
+      const s = await T.sub(T.tensor(a, [3, n]), T.tensor(row)).data();
+      expectClose(
+        s,
+        a.map((v, i) => v - row[i % n]!),
+        1e-7,
+        `row n=${n}`,
+      );
+      const d = await T.div(T.tensor(col, [3, 1]), T.tensor(a, [3, n])).data();
+      expectClose(
+        d,
+        a.map((v, i) => col[Math.floor(i / n)]! / v),
+        1e-6,
+        `column n=${n}`,
+      );
+      const mx = await T.maximum(T.tensor(a, [3, n]), 0.25).data();
+      expectClose(
+        mx,
+        a.map((v) => Math.max(v, 0.25)),
+        0,
+        `scalar n=${n}`,
+      );
+    }
+  });
+});
+
+describe('reductions, softmax and layer norm', () => {
+  it('sum, mean, max and min over the last and a middle axis at edge sizes; NaN wins max', async () => {
+    await T.setBackend('wasm');
+    for (const n of EDGE) {
+      const x = values(5 * n * 3, n);
+      const X = T.tensor(x, [5, n, 3]);
+      const at = (o: number, s: number, i: number) => x[(o * n + s) * 3 + i]!;
+      const ref = (f: (vals: number[]) => number) =>
+        Array.from({ length: 15 }, (_, j) =>
+          f(Array.from({ length: n }, (_, s) => at(Math.floor(j / 3), s, j % 3))),
+        );
+      const sum = (v: number[]) => v.reduce((p, q) => p + q, 0);
+      expectClose(await T.sum(X, 1).data(), ref(sum), 1e-5, `sum axis 1, n=${n}`);
+      expectClose(
+        await T.max(X, 1).data(),
+        ref((v) => Math.max(...v)),
+        0,
+        `max axis 1, n=${n}`,
+      );
+      const last = T.tensor(x, [15, n]);
+      const rows = Array.from({ length: 15 }, (_, r) => x.slice(r * n, (r + 1) * n));
+      expectClose(
+        await T.mean(last, 1).data(),
+        rows.map((v) => sum(v) / n),
+        1e-5,
+        `mean last, n=${n}`,
+      );
+      expectClose(
+        await T.min(last, 1).data(),
+        rows.map((v) => Math.min(...v)),
+        0,
+        `min last, n=${n}`,
+      );
+    }
+    const withNaN = T.tensor([1, Number.NaN, 3, 4, 5, 6, 7]);
+    expect(Number.isNaN(await T.max(withNaN).item())).toBe(true);
+  });
+
+  it('softmax rows sum to 1, masked (−∞) entries are exactly 0; layer norm matches f64', async () => {
+    await T.setBackend('wasm');
+    for (const n of EDGE) {
+      const x = values(4 * n, n, 5);
+      x[0] = Number.NEGATIVE_INFINITY;
+      const y = await T.softmax(T.tensor(x, [4, n])).data();
+      for (let r = 0; r < 4; r++) {
+        const row = x.slice(r * n, (r + 1) * n);
+        const peak = Math.max(...row);
+        const total = row.reduce(
+          (s, v) => s + Math.exp(v - (peak === Number.NEGATIVE_INFINITY ? 0 : peak)),
+          0,
+        );
+        const ref = row.map((v) => Math.exp(v - peak) / total);
+        expectClose(y.subarray(r * n, (r + 1) * n), ref, 1e-6, `softmax n=${n} row ${r}`);
+      }
+      if (n > 1) expect(y[0]).toBe(0);
+
+      const w = values(n, 2 * n);
+      const b = values(n, 3 * n);
+      const ln = await T.layerNorm(
+        T.tensor(
+          x.map((v) => (Number.isFinite(v) ? v : 1)),
+          [4, n],
+        ),
+        n,
+        {
+          weight: T.tensor(w),
+          bias: T.tensor(b),
+        },
+      ).data();
+      for (let r = 0; r < 4; r++) {
+        const row = x.slice(r * n, (r + 1) * n).map((v) => (Number.isFinite(v) ? v : 1));
+        const mu = row.reduce((s, v) => s + v, 0) / n;
+        const variance = row.reduce((s, v) => s + (v - mu) ** 2, 0) / n;
+        const ref = row.map((v, c) => ((v - mu) / Math.sqrt(variance + 1e-5)) * w[c]! + b[c]!);
+        expectClose(ln.subarray(r * n, (r + 1) * n), ref, 2e-5, `layerNorm n=${n} row ${r}`);
+      }
+    }
+  });
+
+  it('the scalar erf used by the JS kernels is within 1.2e-7 of known values', () => {
+    expectClose(
+      [erf(0.1), erf(1), erf(-2)],
+      [0.1124629160182849, 0.8427007929497149, -0.9953222650189527],
+      2e-7,
+      'erf',
+    );
+  });
+});
+
+describe('memory', () => {
+  it('reuses released blocks of the same size class and counts only live storages', () => {
+    const backend = createWasmBackend();
+    const a = backend.alloc(1000, 'f32');
+    const offset = (a as unknown as { offset: number }).offset;
+    backend.release(a);
+    expect(backend.memory()).toMatchObject({ bytesInUse: 0, storages: 0 });
+    expect(backend.memory().bytesPooled).toBeGreaterThanOrEqual(4000);
+    const b = backend.alloc(950, 'f32'); // same class (4 KiB)
+    expect((b as unknown as { offset: number }).offset).toBe(offset);
+    expect(backend.memory()).toMatchObject({ bytesInUse: 3800, storages: 1, bytesPooled: 0 });
+  });
+
+  it('grows the memory for a large tensor and keeps earlier data', async () => {
+    const backend = createWasmBackend();
+    const first = backend.upload(Float32Array.from([1, 2, 3]), 'f32');
+    const before = backend.heap.size;
+    const big = backend.fill(8 * 2 ** 20, 'f32', 2); // 32 MiB > the initial 16 MiB
+    expect(backend.heap.size).toBeGreaterThan(before);
+    expect(Array.from(await backend.read(first, 'f32', 3))).toEqual([1, 2, 3]);
+    expect((await backend.read(big, 'f32', 8 * 2 ** 20))[8 * 2 ** 20 - 1]).toBe(2);
+  });
+
+  it('a tensor past the 4 GiB wasm32 limit is a WasmMemoryError naming its size', () => {
+    const backend = createWasmBackend();
+    let error: unknown;
+    try {
+      backend.alloc(1.5 * 2 ** 30, 'f32');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WasmMemoryError);
+    expect((error as WasmMemoryError).code).toBe('WASM_OUT_OF_MEMORY');
+    expect((error as Error).message).toMatch(
+      /1610612736 f32 elements.*6442450944 bytes \(6\.00 GiB\).*4 GiB/,
+    );
+  });
+
+  it('refuses a storage from another backend instance', () => {
+    const one = createWasmBackend();
+    const other = createWasmBackend();
+    const s = one.alloc(4, 'f32');
+    expect(() => other.release(s)).toThrow(/another backend/);
+  });
+});
