@@ -3,6 +3,8 @@
 // adapter and this is Debian/Ubuntu as root, installs the Mesa packages that let Dawn
 // run on llvmpipe through its OpenGL backend (see DESIGN.md, "Headless WebGPU");
 // elsewhere it prints what to install. Run after `pnpm install` (it needs `webgpu`).
+// First, the browser tests' Chromium (tooling/browser): Debian's `chromium` package is
+// installed the same way when /usr/bin/chromium is missing (TENSORLM_CHROMIUM overrides).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -43,14 +45,39 @@ function probe() {
   return { ok: result.status === 0, line: (result.stdout ?? '').trim().split('\n').pop() ?? '' };
 }
 
+const isDebian = existsSync('/etc/debian_version');
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+
+/** Runs apt-get with `args`; exits with a message naming the command when it fails. */
+function aptGet(args) {
+  const run = spawnSync('apt-get', args, { stdio: 'inherit', env: aptEnv });
+  if (run.status !== 0) {
+    console.error(`tooling/setup: 'apt-get ${args.join(' ')}' failed with status ${run.status}`);
+    process.exit(1);
+  }
+}
+
+const chromium = process.env.TENSORLM_CHROMIUM ?? '/usr/bin/chromium';
+if (existsSync(chromium)) {
+  console.log(`tooling/setup: Chromium for the browser tests: ${chromium}`);
+} else if (process.platform === 'linux' && isDebian && isRoot && !process.env.TENSORLM_CHROMIUM) {
+  console.log("tooling/setup: no Chromium for the browser tests; installing Debian's chromium with apt-get");
+  aptGet(['update', '-qq']);
+  aptGet(['install', '-y', '-qq', '--no-install-recommends', 'chromium']);
+} else {
+  console.log(
+    `tooling/setup: no Chromium at ${chromium} for the browser tests (tooling/browser). Install it:\n` +
+      '  Debian/Ubuntu: sudo apt-get install chromium (or set TENSORLM_CHROMIUM to a Chromium binary)',
+  );
+}
+
 const first = probe();
 if (first.ok) {
   console.log(`tooling/setup: WebGPU ${first.line}`);
   process.exit(0);
 }
 
-const isDebian = existsSync('/etc/debian_version');
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!(process.platform === 'linux' && isDebian && isRoot)) {
   console.log(
     `tooling/setup: Dawn found no WebGPU adapter. Install a GPU driver, or Mesa for software rendering:\n` +
@@ -61,17 +88,8 @@ if (!(process.platform === 'linux' && isDebian && isRoot)) {
 }
 
 console.log(`tooling/setup: no WebGPU adapter; installing Mesa (${MESA_PACKAGES.join(' ')}) with apt-get`);
-const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [
-  ['update', '-qq'],
-  ['install', '-y', '-qq', '--no-install-recommends', ...MESA_PACKAGES],
-]) {
-  const run = spawnSync('apt-get', args, { stdio: 'inherit', env: aptEnv });
-  if (run.status !== 0) {
-    console.error(`tooling/setup: 'apt-get ${args.join(' ')}' failed with status ${run.status}`);
-    process.exit(1);
-  }
-}
+aptGet(['update', '-qq']);
+aptGet(['install', '-y', '-qq', '--no-install-recommends', ...MESA_PACKAGES]);
 const second = probe();
 if (!second.ok) {
   console.error('tooling/setup: Mesa is installed but Dawn still finds no adapter');

@@ -149,7 +149,7 @@ export async function loadLocated(
     model: loaded.model,
     tokenizer,
     task,
-    report: loaded.report,
+    report: located.kind === 'hub' ? { ...loaded.report, source: 'hub' } : loaded.report,
     rawConfig: loaded.rawConfig,
     generationConfig: loaded.generationConfig,
     folder: located.folder,

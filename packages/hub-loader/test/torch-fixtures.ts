@@ -25,6 +25,7 @@ export function countingReader(relative: string): RandomAccessReader & { bytesRe
   const counting = {
     name: inner.name,
     size: inner.size,
+    fresh: inner.fresh,
     bytesRead: 0,
     read: async (offset: number, length: number) => {
       counting.bytesRead += length;

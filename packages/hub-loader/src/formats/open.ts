@@ -1,40 +1,41 @@
-// Which weights a model folder holds, and the source that reads them. The formats are
-// tried in transformers' order of preference: sharded safetensors, safetensors, sharded
-// pytorch_model.bin, pytorch_model.bin. A folder with none of them is an error listing
-// every name looked for.
+// Which weights a model folder on disk holds, and the source that reads them (Node). The
+// formats are tried in transformers' order of preference (./layout.ts): sharded
+// safetensors, safetensors, sharded pytorch_model.bin, pytorch_model.bin. A folder with
+// none of them is an error listing every name looked for. Browsers use ./files.ts.
 import { joinPath } from '@tensorlm/nn';
 import { ModelFolderError } from '../errors.js';
+import {
+  PYTORCH_INDEX,
+  PYTORCH_WEIGHTS,
+  pickWeightFile,
+  SAFETENSORS_INDEX,
+  SAFETENSORS_WEIGHTS,
+  WEIGHT_FILE_NAMES,
+  type WeightFileNames,
+  weightFileNames,
+} from './layout.js';
 import { openSafetensorsSource } from './safetensors/safetensors-source.js';
 import { openShardedSource } from './sharded.js';
 import type { WeightFileOpener, WeightSource } from './source.js';
 import { openTorchSource } from './torch/torch-source.node.js';
 
-export interface WeightFormat {
-  /** Shown in messages and reports. */
-  readonly name: string;
-  /** The single-file name (`model.safetensors`). */
-  readonly file: string;
-  /** The shard index name (`model.safetensors.index.json`). */
-  readonly index: string;
+export { PYTORCH_INDEX, PYTORCH_WEIGHTS, SAFETENSORS_INDEX, SAFETENSORS_WEIGHTS, weightFileNames };
+
+export interface WeightFormat extends WeightFileNames {
   /** Opens one file of this format; null when this build recognises the format but cannot read it. */
   readonly open: WeightFileOpener | null;
 }
 
-export const SAFETENSORS_WEIGHTS = 'model.safetensors';
-export const SAFETENSORS_INDEX = 'model.safetensors.index.json';
-export const PYTORCH_WEIGHTS = 'pytorch_model.bin';
-export const PYTORCH_INDEX = 'pytorch_model.bin.index.json';
+const OPENERS: Record<WeightFileNames['name'], WeightFileOpener> = {
+  safetensors: openSafetensorsSource,
+  pytorch: openTorchSource,
+};
 
 /** The formats, most preferred first. The pytorch opener is ./torch's restricted unpickler. */
-export const WEIGHT_FORMATS: readonly WeightFormat[] = [
-  { name: 'safetensors', file: SAFETENSORS_WEIGHTS, index: SAFETENSORS_INDEX, open: openSafetensorsSource },
-  { name: 'pytorch', file: PYTORCH_WEIGHTS, index: PYTORCH_INDEX, open: openTorchSource },
-];
-
-/** The weight file names a folder is searched for, in order (for "looked for" messages). */
-export function weightFileNames(): string[] {
-  return WEIGHT_FORMATS.flatMap((f) => [f.index, f.file]);
-}
+export const WEIGHT_FORMATS: readonly WeightFormat[] = WEIGHT_FILE_NAMES.map((names) => ({
+  ...names,
+  open: OPENERS[names.name],
+}));
 
 async function exists(path: string): Promise<boolean> {
   const fs = await import('node:fs/promises');
@@ -50,16 +51,10 @@ async function exists(path: string): Promise<boolean> {
 export async function findWeights(
   dir: string,
 ): Promise<{ format: WeightFormat; path: string; sharded: boolean } | null> {
-  for (const format of WEIGHT_FORMATS) {
-    for (const [name, sharded] of [
-      [format.index, true],
-      [format.file, false],
-    ] as const) {
-      const path = joinPath(dir, name);
-      if (await exists(path)) return { format, path, sharded };
-    }
-  }
-  return null;
+  const found = await pickWeightFile((name) => exists(joinPath(dir, name)));
+  if (!found) return null;
+  const format = WEIGHT_FORMATS.find((f) => f.name === found.format.name)!;
+  return { format, path: joinPath(dir, found.name), sharded: found.sharded };
 }
 
 /** Opens the folder's weights (the most preferred format present) as one source. */

@@ -1,25 +1,9 @@
-// Sharded checkpoints: `model.safetensors.index.json` / `pytorch_model.bin.index.json`
-// ({"metadata": {...}, "weight_map": {tensor: shard file}}) as one `WeightSource`. Shard
-// names must be plain file names beside the index (never a path out of the folder); every
-// shard is opened and its header checked before anything is read, so a tensor missing
-// from any shard is reported up front.
-
+// Sharded checkpoints on disk (Node): the index read from a file and its shards opened
+// beside it; the format rules are ./shard-index.ts's, shared with the browser.
 import { joinPath } from '@tensorlm/nn';
-import { formatZodIssues } from '@tensorlm/tensor-core/errors';
-import { z } from 'zod';
 import { ModelFolderError } from '../errors.js';
-import type { WeightFileOpener, WeightInfo, WeightSource } from './source.js';
-
-const indexSchema = z.object({
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  weight_map: z.record(z.string(), z.string()),
-});
-
-/** A shard name that stays in the index's folder: no separator, no `..`, no control characters. */
-function isPlainFileName(name: string): boolean {
-  const control = [...name].some((c) => c.charCodeAt(0) < 0x20);
-  return name !== '.' && name !== '..' && name.length > 0 && !/[/\\]/.test(name) && !control;
-}
+import { combineShards, parseShardIndex, type ShardIndex } from './shard-index.js';
+import type { WeightFileOpener, WeightSource } from './source.js';
 
 function dirOf(path: string): string {
   const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
@@ -27,11 +11,11 @@ function dirOf(path: string): string {
 }
 
 /** The index's JSON, validated; errors name the index file and the field. */
-export async function readShardIndex(indexPath: string): Promise<z.infer<typeof indexSchema>> {
+export async function readShardIndex(indexPath: string): Promise<ShardIndex> {
   const fs = await import('node:fs/promises');
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(await fs.readFile(indexPath, 'utf8'));
+    text = await fs.readFile(indexPath, 'utf8');
   } catch (error) {
     throw new ModelFolderError(
       'MODEL_INDEX_INVALID',
@@ -39,24 +23,7 @@ export async function readShardIndex(indexPath: string): Promise<z.infer<typeof 
       { path: indexPath, cause: error },
     );
   }
-  const parsed = indexSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ModelFolderError(
-      'MODEL_INDEX_INVALID',
-      `${indexPath} is not a shard index: ${formatZodIssues(parsed.error)}`,
-      { path: indexPath },
-    );
-  }
-  for (const [tensor, shard] of Object.entries(parsed.data.weight_map)) {
-    if (!isPlainFileName(shard)) {
-      throw new ModelFolderError(
-        'MODEL_INDEX_INVALID',
-        `${indexPath} maps '${tensor}' to '${shard}', which is not a file name beside the index (shards must live in the same folder)`,
-        { path: indexPath },
-      );
-    }
-  }
-  return parsed.data;
+  return parseShardIndex(text, indexPath);
 }
 
 /** Opens every shard an index names (with `openFile`) as one source. */
@@ -67,66 +34,16 @@ export async function openShardedSource(
   const fs = await import('node:fs/promises');
   const index = await readShardIndex(indexPath);
   const dir = dirOf(indexPath);
-  const shardNames = [...new Set(Object.values(index.weight_map))];
-  const missing: string[] = [];
-  for (const name of shardNames) {
-    try {
-      await fs.access(joinPath(dir, name));
-    } catch {
-      missing.push(name);
-    }
-  }
-  if (missing.length > 0) {
-    throw new ModelFolderError(
-      'MODEL_INDEX_INVALID',
-      `${indexPath} names shard${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}, ` +
-        `which ${missing.length > 1 ? 'do' : 'does'} not exist in ${dir || '.'} (incomplete download or copy?)`,
-      { path: indexPath },
-    );
-  }
-  const shards = new Map<string, WeightSource>();
-  const infos = new Map<string, WeightInfo>();
-  const owner = new Map<string, WeightSource>();
-  try {
-    for (const name of shardNames) {
-      const shard = await openFile(joinPath(dir, name));
-      shards.set(name, shard);
-      for (const [tensor, info] of shard.tensors()) {
-        const previous = infos.get(tensor);
-        if (previous) {
-          throw new ModelFolderError(
-            'MODEL_INDEX_INVALID',
-            `tensor '${tensor}' is stored twice, in ${previous.file} and ${info.file}`,
-            { path: indexPath },
-          );
-        }
-        infos.set(tensor, info);
-        owner.set(tensor, shard);
+  return combineShards(indexPath, index, {
+    dir,
+    has: async (name) => {
+      try {
+        await fs.access(joinPath(dir, name));
+        return true;
+      } catch {
+        return false;
       }
-    }
-    for (const [tensor, name] of Object.entries(index.weight_map)) {
-      if (owner.get(tensor) !== shards.get(name)) {
-        throw new ModelFolderError(
-          'MODEL_INDEX_INVALID',
-          `${indexPath} says '${tensor}' is in '${name}', but ${owner.has(tensor) ? `it is in ${infos.get(tensor)!.file}` : 'no shard holds it'}`,
-          { path: indexPath },
-        );
-      }
-    }
-  } catch (error) {
-    for (const shard of shards.values()) await shard.close().catch(() => {});
-    throw error;
-  }
-  return {
-    path: indexPath,
-    tensors: () => infos,
-    read: async (name) => {
-      const shard = owner.get(name);
-      if (!shard) throw new ModelFolderError('MODEL_WEIGHTS_MISMATCH', `no tensor '${name}' in ${indexPath}`);
-      return shard.read(name);
     },
-    close: async () => {
-      for (const shard of shards.values()) await shard.close();
-    },
-  };
+    open: (name) => openFile(joinPath(dir, name)),
+  });
 }

@@ -51,6 +51,8 @@ export interface BrowserSnapshot {
   files: string[];
   read(file: string): Promise<Uint8Array>;
   readText(file: string): Promise<string>;
+  /** The file as a Blob, which a browser keeps on disk: weights are then read slice by slice. */
+  blob(file: string): Promise<Blob>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -186,10 +188,18 @@ class BrowserSource implements SnapshotSource {
   }
 
   async read(file: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.cachedResponse(file)).arrayBuffer());
+  }
+
+  async blob(file: string): Promise<Blob> {
+    return (await this.cachedResponse(file)).blob();
+  }
+
+  private async cachedResponse(file: string): Promise<Response> {
     const response = this.commit ? await this.cache.match(this.fileKey(this.commit, file)) : undefined;
     if (!response)
       throw new HubError('HUB_OFFLINE_MISSING', `'${file}' of ${this.describe} is not in Cache Storage`);
-    return new Uint8Array(await response.arrayBuffer());
+    return response;
   }
 
   async readText(file: string): Promise<string> {
@@ -226,5 +236,6 @@ export async function resolveBrowserSnapshot(
     files: got,
     read: (file) => source.read(file),
     readText: (file) => source.readText(file),
+    blob: (file) => source.blob(file),
   };
 }

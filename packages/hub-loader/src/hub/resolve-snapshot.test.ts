@@ -346,11 +346,15 @@ describe('resolveSnapshot: broken downloads', () => {
       new RegExp(`cannot download ${hub.cdn}/lfs/org%2Ftiny/${sha256(weights)}.*run again to resume`),
     );
     const partial = join(blobDir(), `${sha256(weights)}.incomplete`);
-    expect((await stat(partial)).size).toBe(70_000);
+    // At most the 70,000 bytes sent: a stream that errors drops the chunks it had not handed
+    // out yet, so a loaded machine may keep fewer. What is kept is what is resumed from.
+    const kept = (await stat(partial)).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(70_000);
     expect(await readdir(blobDir())).not.toContain(`${sha256(weights)}.lock`);
 
     const dir = await resolveSnapshot('org/tiny', online({ retries: 0 }));
-    expect(hub.requestsTo('cdn', 'GET').map((r) => r.range)).toEqual([undefined, 'bytes=70000-']);
+    expect(hub.requestsTo('cdn', 'GET').map((r) => r.range)).toEqual([undefined, `bytes=${kept}-`]);
     expect(await readFile(join(dir, 'model.safetensors'))).toEqual(weights);
     await expect(stat(partial)).rejects.toThrow(/ENOENT/);
   });
@@ -358,7 +362,13 @@ describe('resolveSnapshot: broken downloads', () => {
   it('within one call, a cut connection is resumed with Range (retries)', async () => {
     hub.cutNext(sha256(weights), 50_000);
     const dir = await resolveSnapshot('org/tiny', online());
-    expect(hub.requestsTo('cdn', 'GET').map((r) => r.range)).toEqual([undefined, 'bytes=50000-']);
+    const ranges = hub.requestsTo('cdn', 'GET').map((r) => r.range);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[0]).toBeUndefined();
+    // Resumed from what arrived: at most the 50,000 bytes sent (see the test above).
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(ranges[1] ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(50_000);
     expect(await readFile(join(dir, 'model.safetensors'))).toEqual(weights);
   });
 

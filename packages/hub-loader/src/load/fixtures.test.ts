@@ -1,29 +1,16 @@
 // The independent references: folders written by fixtures/make_fixtures.py (PyTorch, its
 // own float64 forward written from transformers' modeling code) load here to the same
-// logits within 1e-4 and the same 20-token greedy continuation. The safetensors fixtures
-// are checked here; the pytorch_model.bin ones with the torch reader.
+// logits within 1e-4 and the same 20-token greedy continuation, on the cpu backend (the
+// webgpu run of every folder is ./fixtures.webgpu.test.ts). The safetensors fixtures are
+// checked here; the pytorch_model.bin ones with the torch reader
+// (../formats/torch/torch-source.node.test.ts).
 import '@tensorlm/backend-cpu';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BertModel, GPT2LMHeadModel } from '@tensorlm/nn';
-import { tensor, tidy } from '@tensorlm/tensor-core';
 import { describe, expect, it } from 'vitest';
-import { fromPretrained } from './from-pretrained.js';
+import { compareFixture } from '../../test/fixture-checks.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-}
-
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-
-async function expected(name: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(join(FIXTURES, name, 'expected.json'), 'utf8'));
-}
 
 describe('fixtures from the independent script', () => {
   it.each([
@@ -32,46 +19,17 @@ describe('fixtures from the independent script', () => {
     'gpt2-sharded-safetensors',
     'gpt2-prefixed-lm-head',
   ])('%s: logits within 1e-4, 20-token greedy continuation identical', async (name) => {
-    const want = await expected(name);
-    const { model } = await fromPretrained<GPT2LMHeadModel>(join(FIXTURES, name));
-    const ids = want.input_ids as number[][];
-    const input = tensor(ids, { dtype: 'i32' });
-    const logits = tidy(() => model.forward(input).logits);
-    expect(logits.shape).toEqual(want.logits_shape);
-    expect(maxAbsDiff(await logits.data(), flat(want.logits))).toBeLessThan(1e-4);
-    logits.dispose();
-    input.dispose();
-
-    const greedy = want.greedy as { max_new_tokens: number; new_tokens: number[] };
-    const sequence = [...ids[0]!];
-    for (let step = 0; step < greedy.max_new_tokens; step++) {
-      const x = tensor([sequence], { dtype: 'i32' });
-      const out = tidy(() => model.forward(x).logits);
-      const all = await out.data();
-      const V = model.config.vocabSize;
-      const last = all.subarray((sequence.length - 1) * V, sequence.length * V);
-      sequence.push(last.indexOf(Math.max(...last)));
-      out.dispose();
-      x.dispose();
-    }
-    expect(sequence.slice(ids[0]!.length)).toEqual(greedy.new_tokens);
-    model.dispose();
+    const result = await compareFixture(name);
+    expect(result.shapes).toEqual(result.expectedShapes);
+    expect(result.worstAbsDiff.logits).toBeLessThan(1e-4);
+    expect(result.greedy!.ours).toEqual(result.greedy!.expected);
   });
 
   it('bert-model-no-prefix: last hidden state and pooler output within 1e-4', async () => {
-    const want = await expected('bert-model-no-prefix');
-    const { model } = await fromPretrained<BertModel>(join(FIXTURES, 'bert-model-no-prefix'));
-    const input = tensor(want.input_ids as number[][], { dtype: 'i32' });
-    const mask = tensor(want.attention_mask as number[][], { dtype: 'i32' });
-    const types = tensor(want.token_type_ids as number[][], { dtype: 'i32' });
-    const [hidden, pooled] = tidy(() => {
-      const out = model.forward(input, { attentionMask: mask, tokenTypeIds: types });
-      return [out.lastHiddenState, out.poolerOutput!];
-    });
-    expect(maxAbsDiff(await hidden!.data(), flat(want.last_hidden_state))).toBeLessThan(1e-4);
-    expect(maxAbsDiff(await pooled!.data(), flat(want.pooler_output))).toBeLessThan(1e-4);
-    for (const t of [hidden!, pooled!, input, mask, types]) t.dispose();
-    model.dispose();
+    const result = await compareFixture('bert-model-no-prefix');
+    expect(result.shapes).toEqual(result.expectedShapes);
+    expect(result.worstAbsDiff.last_hidden_state).toBeLessThan(1e-4);
+    expect(result.worstAbsDiff.pooler_output).toBeLessThan(1e-4);
   });
 });
 

@@ -7,6 +7,7 @@ import { joinPath } from '@tensorlm/nn';
 import { ModelFolderError } from '../errors.js';
 import { type DownloadProgress, resolveSnapshot } from '../hub/resolve-snapshot.node.js';
 import { runCheckpoint } from '../run/pointers.js';
+import { CONFIG_FILE } from './pretrained.js';
 
 export interface LocateOptions {
   revision?: string;
@@ -26,7 +27,7 @@ export interface LocatedModel {
   runFolder: string | null;
 }
 
-export const CONFIG_FILE = 'config.json';
+export { CONFIG_FILE };
 
 async function statOf(path: string): Promise<import('node:fs').Stats | null> {
   const fs = await import('node:fs/promises');

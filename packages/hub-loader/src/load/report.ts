@@ -17,7 +17,7 @@ export interface WeightsReport {
 
 export interface LoadReport extends WeightsReport {
   /** How the source was found. */
-  source: 'folder' | 'run' | 'hub';
+  source: 'folder' | 'run' | 'hub' | 'files';
   /** The folder the files were read from. */
   folder: string;
 }

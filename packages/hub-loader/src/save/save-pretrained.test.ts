@@ -12,7 +12,7 @@ import {
   parseSafetensors,
 } from '@tensorlm/nn';
 import { tensor, tidy } from '@tensorlm/tensor-core';
-import { trainBpe } from '@tensorlm/tokenizers';
+import { CharTokenizer, trainBpe, WordTokenizer } from '@tensorlm/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logitsOf, randomize, TINY_BERT, TINY_GPT, tempDir, tinyBertMlm, tinyGpt } from '../../test/tiny.js';
 import type { ModelFolderError } from '../errors.js';
@@ -146,6 +146,43 @@ describe('savePretrained', () => {
     model.dispose();
   });
 
+  it.each([
+    [
+      'word',
+      () =>
+        WordTokenizer.fromVocab(['the', 'dog', 'cat', 'sees'], {
+          specialTokens: { pad: '[Pad]', eos: '[End]' },
+          appendEos: true,
+        }),
+      'the dog sees the cat',
+    ],
+    [
+      'char',
+      () => CharTokenizer.fromCorpus('the dog sees a cat', { unkToken: '?' }),
+      'the cat sees a dogfish',
+    ],
+  ] as const)(
+    'a %s tokenizer is saved as a Hugging Face WordLevel tokenizer.json and loads back',
+    async (kind, make, text) => {
+      const tokenizer = make();
+      const model = tinyGpt(39);
+      const dir = join(root, `tokenizer-${kind}`);
+      await savePretrained(dir, { model, tokenizer });
+      const saved = await json(join(dir, 'tokenizer.json'));
+      expect((saved.model as { type: string }).type).toBe('WordLevel');
+      expect(await json(join(dir, 'tokenizer_config.json'))).toMatchObject({
+        tokenizer_class: 'PreTrainedTokenizerFast',
+        clean_up_tokenization_spaces: false,
+      });
+      const back = await fromPretrained(dir);
+      expect(back.tokenizer?.kind).toBe(kind);
+      expect(back.tokenizer?.specialTokens).toEqual(tokenizer.specialTokens);
+      expect(back.tokenizer?.encode(text)).toEqual(tokenizer.encode(text));
+      back.model.dispose();
+      model.dispose();
+    },
+  );
+
   it('BertForMaskedLM: transformers’ keys, decoder stored once (as the word embeddings)', async () => {
     const model = tinyBertMlm(32);
     const dir = join(root, 'bert-mlm');
@@ -214,6 +251,45 @@ describe('savePretrained', () => {
     expect((await readdir(dir)).sort()).toEqual(['config.json', 'notes.txt']);
     expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe('{"mine": true}');
     model.dispose();
+  });
+
+  it('writes generation_config.json as transformers does: known token ids only, never null', async () => {
+    // No tokenizer and a vocabulary without GPT-2's <|endoftext|>: the ids are unknown, and
+    // transformers' diff against GenerationConfig() (whose ids default to None) leaves them out.
+    const model = tinyGpt(37);
+    const bare = join(root, 'generation-bare');
+    await savePretrained(bare, { model });
+    expect(await json(join(bare, 'generation_config.json'))).toEqual({ _from_model_config: true });
+    model.dispose();
+
+    // The fixtures' GPT-2 (bos = eos = 79): transformers 5.18 wrote the ids, plus
+    // transformers_version and three fields at GenerationConfig's own defaults, which 4.x
+    // (whose config.json keys savePretrained follows) leaves out of its diff.
+    const ref = JSON.parse(
+      await readFile(join(import.meta.dirname, '../../fixtures/names-gpt2lmheadmodel.json'), 'utf8'),
+    ) as {
+      configs: Record<string, Record<string, unknown>>;
+      generation_configs: Record<string, Record<string, unknown>>;
+    };
+    const { transformers_version, output_attentions, output_hidden_states, use_cache, ...written } =
+      ref.generation_configs['5.18.0']!;
+    expect([output_attentions, output_hidden_states, use_cache]).toEqual([false, false, true]);
+    const architecture = (await import('../registry/registry.js')).getArchitecture('GPT2LMHeadModel')!;
+    const gpt = architecture.build(architecture.configFromHF(ref.configs['4.46.3']!)) as GPT2LMHeadModel;
+    const dir = join(root, 'generation-ids');
+    await savePretrained(dir, { model: gpt, extraConfig: ref.configs['4.46.3']! });
+    expect(await json(join(dir, 'generation_config.json'))).toEqual(written);
+    gpt.dispose();
+
+    // A given config's null ids go too; its other fields are kept as they are.
+    const given = join(root, 'generation-given');
+    const again = tinyGpt(38);
+    await savePretrained(given, {
+      model: again,
+      generationConfig: { bos_token_id: null, eos_token_id: 5, pad_token_id: null, max_length: 20 },
+    });
+    expect(await json(join(given, 'generation_config.json'))).toEqual({ eos_token_id: 5, max_length: 20 });
+    again.dispose();
   });
 
   it('keeps extra config fields of a loaded model (token ids, task params) while its own fields win', async () => {

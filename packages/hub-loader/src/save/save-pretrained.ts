@@ -135,7 +135,7 @@ function tokenizerFiles(tokenizer: Tokenizer, modelMaxLength: number | undefined
   try {
     tokenizerJson = toHuggingFaceJSON(tokenizer);
   } catch {
-    // Kinds with no tokenizer.json form in Hugging Face (char, word) keep tensorlm's own JSON, which loadTokenizer reads.
+    // A kind with no tokenizer.json form in Hugging Face (one registered by another package) keeps tensorlm's own JSON, which loadTokenizer reads.
     tokenizerJson = tokenizer.toJSON();
     hfForm = false;
   }
@@ -162,6 +162,16 @@ function tokenizerFiles(tokenizer: Tokenizer, modelMaxLength: number | undefined
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/**
+ * transformers writes a generation config as its diff from `GenerationConfig()`, whose
+ * token ids default to None: an unknown id is left out, never written as null.
+ */
+function withoutUnknownTokenIds(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).filter(([key, value]) => !(key.endsWith('_token_id') && value === null)),
+  );
+}
 
 /** Writes `dir` as a Hugging Face model folder (see the file header). */
 export async function savePretrained(
@@ -247,7 +257,7 @@ export async function savePretrained(
     (architectureOfModel(model).name === 'GPT2LMHeadModel'
       ? { _from_model_config: true, bos_token_id: config.bos_token_id, eos_token_id: config.eos_token_id }
       : null);
-  if (generationConfig) await writeJson('generation_config.json', generationConfig);
+  if (generationConfig) await writeJson('generation_config.json', withoutUnknownTokenIds(generationConfig));
   // config.json last: a folder with a config.json has complete weights beside it.
   await writeJson('config.json', config);
   // Stale files of an earlier save (shards of another count, a tokenizer no longer given) go.

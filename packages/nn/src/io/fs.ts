@@ -1,21 +1,12 @@
 // Node file I/O for safetensors: atomic writes (temp file in the same folder, fsync,
-// rename), whole-file reads, and streaming reads (header, then one tensor at a time from a
-// file handle); errors name the path. node:fs is imported lazily so the rest of
-// the package bundles for browsers.
+// rename), whole-file reads, and streaming reads (./reader.ts over a file handle); errors
+// name the path. Only the Node entry (src/index.ts) reaches this file; the browser entry
+// reads Blobs through ./blob.ts instead.
 import type { StateDictLike } from '../module/module.js';
-import {
-  decodeSafetensor,
-  type HostTensor,
-  parseSafetensors,
-  parseSafetensorsHeader,
-  SafetensorsError,
-  type SafetensorsFile,
-  type SafetensorsHeader,
-  type SafetensorsTensorInfo,
-  safetensorsHeaderLength,
-} from '../safetensors/read.js';
+import { parseSafetensors, SafetensorsError, type SafetensorsFile } from '../safetensors/read.js';
 import { stateDictToSafetensors } from '../safetensors/state-dict.js';
 import type { SerializeOptions } from '../safetensors/write.js';
+import { type ByteRangeSource, openSafetensorsFrom, type SafetensorsReader } from './reader.js';
 
 async function nodeFs(): Promise<typeof import('node:fs/promises')> {
   return import('node:fs/promises');
@@ -60,96 +51,36 @@ export async function loadSafetensors(path: string): Promise<SafetensorsFile> {
   return parseSafetensors(bytes, { source: path });
 }
 
-/**
- * A safetensors file opened for reading one tensor at a time: the header is read and
- * validated against the file's size on open, and `read(name)` fetches only that tensor's
- * bytes from the handle, so memory stays near one tensor plus the header however large the
- * file. Close it when done.
- */
-export class SafetensorsReader {
-  readonly path: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  /** Tensors in header order. */
-  readonly tensors: readonly SafetensorsTensorInfo[];
-  readonly #byName: Map<string, SafetensorsTensorInfo>;
-  readonly #dataStart: number;
-  #handle: FileHandle | null;
-
-  /** @internal Use `openSafetensors`. */
-  constructor(path: string, handle: FileHandle, header: SafetensorsHeader) {
-    this.path = path;
-    this.metadata = header.metadata;
-    this.tensors = header.tensors;
-    this.#byName = new Map(header.tensors.map((t) => [t.name, t]));
-    this.#dataStart = header.dataStart;
-    this.#handle = handle;
-  }
-
-  info(name: string): SafetensorsTensorInfo {
-    const info = this.#byName.get(name);
-    if (!info) throw new SafetensorsError(this.path, 'no such tensor in the file', name);
-    return info;
-  }
-
-  /** The tensor's raw little-endian bytes, read from the file. */
-  async raw(name: string): Promise<Uint8Array> {
-    const info = this.info(name);
-    if (!this.#handle) throw new SafetensorsError(this.path, 'the file was closed', name);
-    const [begin, end] = info.dataOffsets;
-    const bytes = new Uint8Array(end - begin);
-    await readExactly(this.#handle, bytes, this.#dataStart + begin, this.path);
-    return bytes;
-  }
-
-  /** The tensor decoded to f32 (F32/F16/BF16/F64), i32 (integer types) or bool. */
-  async read(name: string): Promise<HostTensor> {
-    const info = this.info(name);
-    const raw = await this.raw(name);
-    // F32 on a little-endian host is used in place (the read buffer is fresh and aligned): one copy, not two.
-    if (info.dtype === 'F32' && LITTLE_ENDIAN) {
-      return {
-        dtype: 'f32',
-        shape: info.shape,
-        data: new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4),
-      };
-    }
-    return decodeSafetensor(this.path, info, raw);
-  }
-
-  async close(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = null;
-    await handle?.close();
-  }
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 type FileHandle = Awaited<ReturnType<typeof import('node:fs/promises').open>>;
 
-async function readExactly(
-  handle: FileHandle,
-  into: Uint8Array,
-  position: number,
-  path: string,
-): Promise<void> {
-  let done = 0;
-  while (done < into.byteLength) {
-    const { bytesRead } = await handle.read(into, done, into.byteLength - done, position + done);
-    if (bytesRead === 0) {
-      throw new SafetensorsError(
-        path,
-        `the file ended at byte ${position + done} (it shrank while being read?)`,
-      );
-    }
-    done += bytesRead;
-  }
+/** A byte-range source over a file handle: positional reads, looping until all bytes are in. */
+function fileByteSource(handle: FileHandle, size: number, path: string): ByteRangeSource {
+  return {
+    size,
+    read: async (offset, length) => {
+      const into = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(into, done, length - done, offset + done);
+        if (bytesRead === 0) {
+          throw new SafetensorsError(
+            path,
+            `the file ended at byte ${offset + done} (it shrank while being read?)`,
+          );
+        }
+        done += bytesRead;
+      }
+      return into;
+    },
+    close: () => handle.close(),
+  };
 }
 
 /**
- * Opens a safetensors file for streaming reads. Everything `parseSafetensors` refuses is
- * refused here, before any tensor is read: a header length over `MAX_HEADER_BYTES`, offsets
- * past the end of the file, overlapping offsets. Errors name the path.
+ * Opens a safetensors file for streaming reads (see `SafetensorsReader`). Everything
+ * `parseSafetensors` refuses is refused here, before any tensor is read: a header length
+ * over `MAX_HEADER_BYTES`, offsets past the end of the file, overlapping offsets. Errors
+ * name the path.
  */
 export async function openSafetensors(path: string): Promise<SafetensorsReader> {
   const fs = await nodeFs();
@@ -159,23 +90,12 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
   } catch (error) {
     throw new SafetensorsError(path, `cannot open: ${(error as Error).message}`);
   }
+  let size: number;
   try {
-    const { size } = await handle.stat();
-    const first8 = new Uint8Array(Math.min(8, size));
-    await readExactly(handle, first8, 0, path);
-    const headerLength = safetensorsHeaderLength(first8, path);
-    if (8 + headerLength > size) {
-      throw new SafetensorsError(
-        path,
-        `header claims ${headerLength} bytes but only ${size - 8} follow the length (truncated?)`,
-      );
-    }
-    const prefix = new Uint8Array(8 + headerLength);
-    await readExactly(handle, prefix, 0, path);
-    const header = parseSafetensorsHeader(prefix, size - 8 - headerLength, { source: path });
-    return new SafetensorsReader(path, handle, header);
+    size = (await handle.stat()).size;
   } catch (error) {
     await handle.close().catch(() => {});
     throw error;
   }
+  return openSafetensorsFrom(path, fileByteSource(handle, size, path));
 }

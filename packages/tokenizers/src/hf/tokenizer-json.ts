@@ -1,13 +1,17 @@
-// Hugging Face `tokenizer.json` in and out: byte-level BPE (GPT-2 style) and BERT
-// WordPiece. Parts this package does not implement are refused by key, never ignored.
+// Hugging Face `tokenizer.json` in and out: byte-level BPE (GPT-2 style), BERT WordPiece,
+// and WordLevel for the word and char tokenizers (./word-level.ts). Parts this package does
+// not implement are refused by key, never ignored.
 import { z } from 'zod';
 import { ByteLevelBpeTokenizer, splitMergeLine } from '../bpe/tokenizer.js';
+import { CharTokenizer } from '../char/char.js';
 import { bertTemplate, PLAIN_TEMPLATE, type Template, type TemplatePiece } from '../core/template.js';
 import type { SpecialTokenRole, SpecialTokens, Tokenizer } from '../core/types.js';
 import { parseWith } from '../core/validate.js';
 import { tokensFromVocab } from '../core/vocab.js';
 import { TokenizerError } from '../errors.js';
+import { WordTokenizer } from '../word/word.js';
 import { WordPieceTokenizer } from '../wordpiece/tokenizer.js';
+import { wordLevelFromHuggingFaceJSON, wordLevelToHuggingFaceJSON } from './word-level.js';
 
 const typed = z.looseObject({ type: z.string() });
 
@@ -96,11 +100,14 @@ export interface HuggingFaceLoadOptions {
   source?: string;
 }
 
-/** A tokenizer from a parsed Hugging Face tokenizer.json (BPE with ByteLevel, or WordPiece). */
+/**
+ * A tokenizer from a parsed Hugging Face tokenizer.json: BPE with ByteLevel, WordPiece, or
+ * WordLevel in the forms toHuggingFaceJSON writes for word and char tokenizers.
+ */
 export function fromHuggingFaceJSON(
   json: unknown,
   options: HuggingFaceLoadOptions = {},
-): ByteLevelBpeTokenizer | WordPieceTokenizer {
+): ByteLevelBpeTokenizer | WordPieceTokenizer | WordTokenizer | CharTokenizer {
   const source = options.source ?? 'tokenizer.json';
   const data = parseWith(hfSchema, json, 'tokenizer.json', source);
   const raw = json as { model: Record<string, unknown> };
@@ -109,7 +116,8 @@ export function fromHuggingFaceJSON(
   const roles = rolesFromConfig(options.config, source);
   if (type === 'BPE') return loadBpe(json, data, added, roles, source);
   if (type === 'WordPiece') return loadWordPiece(json, data, added, roles, source);
-  throw new TokenizerError(`model type "${type}" is not supported (only BPE and WordPiece)`, {
+  if (type === 'WordLevel') return wordLevelFromHuggingFaceJSON(json as { model: unknown }, roles, source);
+  throw new TokenizerError(`model type "${type}" is not supported (only BPE, WordPiece and WordLevel)`, {
     source,
     key: 'model.type',
   });
@@ -328,8 +336,10 @@ export function isHuggingFaceJSON(json: unknown): boolean {
   return typeof json === 'object' && json !== null && 'model' in json && typeof json.model === 'object';
 }
 
-/** A Hugging Face tokenizer.json for a byte-level BPE or WordPiece tokenizer of this package. */
+/** A Hugging Face tokenizer.json for a byte-level BPE, WordPiece, word or char tokenizer of this package. */
 export function toHuggingFaceJSON(tokenizer: Tokenizer): Record<string, unknown> {
+  if (tokenizer instanceof WordTokenizer || tokenizer instanceof CharTokenizer)
+    return wordLevelToHuggingFaceJSON(tokenizer);
   if (!(tokenizer instanceof ByteLevelBpeTokenizer) && !(tokenizer instanceof WordPieceTokenizer)) {
     throw new TokenizerError(`toHuggingFaceJSON: kind "${tokenizer.kind}" has no tokenizer.json form`);
   }

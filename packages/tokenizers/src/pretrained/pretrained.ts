@@ -1,48 +1,16 @@
-// Ready-made tokenizers from the packaged vocabularies, for offline use: GPT-2's
-// byte-level BPE and bert-base-uncased's WordPiece. Each loads once and is shared.
-import { bpeFromFiles } from '../bpe/files.js';
+// GPT-2's and bert-base-uncased's tokenizers from the vocabularies packaged with this
+// package, read from disk in Node (./assets.ts). Browsers get ./pretrained.browser.ts.
 import type { ByteLevelBpeTokenizer } from '../bpe/tokenizer.js';
-import { wordPieceFromVocabTxt } from '../wordpiece/files.js';
 import type { WordPieceTokenizer } from '../wordpiece/tokenizer.js';
 import { readAsset } from './assets.js';
+import { pretrainedLoaders } from './loaders.js';
 
-export const GPT2_EOS = '<|endoftext|>';
+export { bertBaseUncasedFromVocab, GPT2_EOS, gpt2FromFiles } from './loaders.js';
 
-/** GPT-2 from vocab.json + merges.txt contents (e.g. fetched in a browser). */
-export function gpt2FromFiles(vocabJson: string | Readonly<Record<string, unknown>>, mergesTxt: string) {
-  return bpeFromFiles(vocabJson, mergesTxt, {
-    // As Hugging Face's GPT2Tokenizer: one token plays bos, eos and unk; there is no pad.
-    specialTokens: { bos: GPT2_EOS, eos: GPT2_EOS, unk: GPT2_EOS },
-    modelMaxLength: 1024,
-    vocabName: 'encoder.json',
-    mergesName: 'vocab.bpe',
-  });
-}
-
-/** bert-base-uncased from its vocab.txt contents. */
-export function bertBaseUncasedFromVocab(vocabTxt: string): WordPieceTokenizer {
-  return wordPieceFromVocabTxt(vocabTxt, { lowercase: true, modelMaxLength: 512 });
-}
-
-let gpt2Promise: Promise<ByteLevelBpeTokenizer> | undefined;
-let bertPromise: Promise<WordPieceTokenizer> | undefined;
+const loaders = pretrainedLoaders(readAsset);
 
 /** GPT-2's tokenizer (50,257 ids, `<|endoftext|>` = 50256) from the packaged files. */
-export function gpt2(): Promise<ByteLevelBpeTokenizer> {
-  gpt2Promise ??= Promise.all([readAsset('gpt2Vocab'), readAsset('gpt2Merges')]).then(([vocab, merges]) =>
-    gpt2FromFiles(vocab, merges),
-  );
-  gpt2Promise.catch(() => {
-    gpt2Promise = undefined;
-  });
-  return gpt2Promise;
-}
+export const gpt2: () => Promise<ByteLevelBpeTokenizer> = loaders.gpt2;
 
 /** bert-base-uncased's WordPiece tokenizer (30,522 ids) from the packaged vocab.txt. */
-export function bertBaseUncased(): Promise<WordPieceTokenizer> {
-  bertPromise ??= readAsset('bertVocab').then(bertBaseUncasedFromVocab);
-  bertPromise.catch(() => {
-    bertPromise = undefined;
-  });
-  return bertPromise;
-}
+export const bertBaseUncased: () => Promise<WordPieceTokenizer> = loaders.bertBaseUncased;

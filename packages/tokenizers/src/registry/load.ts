@@ -1,12 +1,11 @@
 // Loading and saving tokenizers by path in Node: our JSON, a Hugging Face tokenizer.json,
-// vocab.json + merges.txt, or vocab.txt; a directory is searched for them in that order.
-// node:fs is imported on demand so the rest of the package runs in browsers.
-import { bpeFromFiles } from '../bpe/files.js';
+// vocab.json + merges.txt, or vocab.txt; a directory is searched for them in that order
+// (./load-files.ts decides, over files on disk here). Only the Node entry reaches this
+// file; the browser entry has ./load.browser.ts.
 import type { Tokenizer } from '../core/types.js';
 import { parseJsonText } from '../core/validate.js';
 import { TokenizerError } from '../errors.js';
-import { fromHuggingFaceJSON, isHuggingFaceJSON } from '../hf/tokenizer-json.js';
-import { wordPieceFromVocabTxt } from '../wordpiece/files.js';
+import { loadTokenizerFiles, type TokenizerFiles, tokenizerFromFile } from './load-files.js';
 import { tokenizerFromJSON } from './registry.js';
 
 async function fs() {
@@ -64,85 +63,19 @@ async function loadPath(path: string): Promise<Tokenizer> {
   const stat = await (await fs()).stat(path).catch(() => undefined);
   if (stat === undefined) throw new TokenizerError('no such file or directory', { source: path });
   if (!stat.isDirectory()) return loadFile(path);
-  for (const name of ['tokenizer.json', 'vocab.json', 'encoder.json', 'vocab.txt']) {
-    const file = join(path, name);
-    if (await exists(file)) return loadFile(file);
-  }
-  throw new TokenizerError(
-    'found none of tokenizer.json, vocab.json + merges.txt, encoder.json + vocab.bpe, vocab.txt',
-    { source: path },
-  );
+  return loadTokenizerFiles(folderFiles(path, '', path), path);
+}
+
+/** A folder on disk as TokenizerFiles; `given` (the file a caller named, as named) keeps its spelling in messages. */
+function folderFiles(dir: string, givenName: string, given: string): TokenizerFiles {
+  const where = (name: string) => (name === givenName ? given : join(dir || '.', name));
+  return { where, has: (name) => exists(where(name)), readText: (name) => readText(where(name)) };
 }
 
 async function loadFile(file: string): Promise<Tokenizer> {
-  let name = file.replace(/^.*[/\\]/, '');
+  const name = file.replace(/^.*[/\\]/, '');
   const dir = file.slice(0, file.length - name.length);
-  // A merges file names its pair: load from the vocabulary beside it.
-  if (name === 'merges.txt' || name === 'vocab.bpe') {
-    name = name === 'merges.txt' ? 'vocab.json' : 'encoder.json';
-    file = join(dir || '.', name);
-    if (!(await exists(file))) throw new TokenizerError('not found beside the merges file', { source: file });
-  }
-  if (name === 'vocab.json' || name === 'encoder.json') {
-    const mergesName = name === 'vocab.json' ? 'merges.txt' : 'vocab.bpe';
-    const merges = join(dir || '.', mergesName);
-    if (await exists(merges)) {
-      const config = await readConfig(dir);
-      const eot = '<|endoftext|>';
-      const vocabText = await readText(file);
-      return bpeFromFiles(vocabText, await readText(merges), {
-        vocabName: file,
-        mergesName: merges,
-        specialTokens:
-          config ?? (vocabText.includes(JSON.stringify(eot)) ? { bos: eot, eos: eot, unk: eot } : {}),
-      });
-    }
-  }
-  if (name.endsWith('.txt')) {
-    const config = await readTokenizerConfig(dir);
-    const lowercase = typeof config?.do_lower_case === 'boolean' ? config.do_lower_case : true;
-    return wordPieceFromVocabTxt(await readText(file), { source: file, lowercase });
-  }
-  const json = parseJsonText(await readText(file), file);
-  const isVocab = name === 'vocab.json' || name === 'encoder.json';
-  if (isVocab && typeof json === 'object' && json !== null && !('kind' in json) && !('model' in json)) {
-    throw new TokenizerError(
-      `a BPE vocabulary needs ${name === 'vocab.json' ? 'merges.txt' : 'vocab.bpe'} beside it`,
-      {
-        source: file,
-      },
-    );
-  }
-  if (isHuggingFaceJSON(json) && (json as { kind?: unknown }).kind === undefined) {
-    const config = await readTokenizerConfig(dir);
-    return fromHuggingFaceJSON(json, { source: file, ...(config !== undefined ? { config } : {}) });
-  }
-  return tokenizerFromJSON(json, file);
-}
-
-async function readTokenizerConfig(dir: string): Promise<Record<string, unknown> | undefined> {
-  const file = join(dir || '.', 'tokenizer_config.json');
-  if (!(await exists(file))) return undefined;
-  const json = parseJsonText(await readText(file), file);
-  return typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : undefined;
-}
-
-/** Roles from tokenizer_config.json, for the vocab.json + merges.txt pair. */
-async function readConfig(dir: string) {
-  const config = await readTokenizerConfig(dir);
-  if (config === undefined) return undefined;
-  const roles: Record<string, string> = {};
-  for (const role of ['pad', 'unk', 'bos', 'eos', 'cls', 'sep', 'mask']) {
-    const value = config[`${role}_token`];
-    if (typeof value === 'string') roles[role] = value;
-    else if (
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { content?: unknown }).content === 'string'
-    )
-      roles[role] = (value as { content: string }).content;
-  }
-  return roles;
+  return tokenizerFromFile(folderFiles(dir, name, file), name);
 }
 
 /** Writes `tokenizer.toJSON()` to `path` (read back with loadTokenizer). */

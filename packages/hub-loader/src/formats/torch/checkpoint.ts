@@ -5,6 +5,9 @@
 // storage against its entry; `read` then fetches one tensor's bytes and decodes them.
 // Pure: storage is a `RandomAccessReader`, so it runs in a browser as well as on Node.
 import { decodeElements, type HostTensor } from '@tensorlm/nn';
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 import { TorchFormatError } from './errors.js';
 import { type InflateRaw, inflateRawWeb } from './inflate.js';
 import { PickleDict, unpickle } from './pickle.js';
@@ -164,6 +167,22 @@ export class TorchCheckpoint {
       const span = lastElementIndex(info.shape, info.stride) + 1;
       const raw = await this.#zip.readRange(entry, info.storageOffset * es, span * es);
       bytes = gatherStrided(raw, es, info.shape, info.stride);
+    }
+    // A contiguous F32 view read fresh from a stored entry is already the tensor's data
+    // (little-endian, as torch writes it): keeping it saves a copy of every weight.
+    if (
+      info.dtype === 'F32' &&
+      info.contiguous &&
+      entry.method === 'stored' &&
+      this.#zip.reader.fresh &&
+      LITTLE_ENDIAN &&
+      bytes.byteOffset % 4 === 0
+    ) {
+      return {
+        dtype: 'f32',
+        shape: info.shape,
+        data: new Float32Array(bytes.buffer, bytes.byteOffset, count),
+      };
     }
     const data = decodeElements(info.dtype, bytes, count);
     if ('outOfRange' in data) {

@@ -17,6 +17,7 @@ export async function openFileReader(path: string): Promise<RandomAccessReader> 
   return {
     name: path,
     size,
+    fresh: true,
     read: async (offset, length) => {
       if (offset < 0 || length < 0 || offset + length > size) {
         throw new RangeError(`${path}: read of ${length} bytes at ${offset} is outside its ${size} bytes`);

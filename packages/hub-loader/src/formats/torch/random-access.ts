@@ -8,6 +8,12 @@ export interface RandomAccessReader {
   /** Total size in bytes. */
   readonly size: number;
   /**
+   * Whether every `read` returns a new buffer that the caller may keep and reuse as its
+   * own (a file reader); false when results may be views into the reader's bytes. A
+   * fresh F32 read becomes the tensor's data without another copy.
+   */
+  readonly fresh: boolean;
+  /**
    * Exactly `length` bytes starting at `offset` (the caller keeps within `size`). The
    * caller must not modify the result: it may be a view into the reader's own bytes.
    */
@@ -21,6 +27,7 @@ export function bytesReader(bytes: Uint8Array, name = '<buffer>'): RandomAccessR
   return {
     name,
     size: bytes.byteLength,
+    fresh: false,
     read: async (offset, length) => {
       if (offset < 0 || length < 0 || offset + length > bytes.byteLength) {
         throw new RangeError(
