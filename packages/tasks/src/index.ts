@@ -1,0 +1,5 @@
+// @tensorlm/tasks: what people load GPT-2 and BERT for, as pipelines — text-generation,
+// fill-mask, feature-extraction, text-classification — plus semantic search (exact
+// cosine, BM25, hybrid) and attention maps. Browser-safe: it never imports datasets or
+// the trainer (they pull `node:fs`).
+export {};
