@@ -9,8 +9,12 @@ import { TensorlmError } from '@tensorlm/tensor-core';
 import type { z } from 'zod';
 import { GLOBAL_SWITCHES, parseFlags, parseOptions, UsageError } from './args.js';
 import type { Command, CommandIO } from './command.js';
+import { attentionCommand } from './commands/attention.js';
+import { classifyCommand } from './commands/classify.js';
 import { demoCommand } from './commands/demo.js';
 import { downloadCommand } from './commands/download.js';
+import { embedCommand } from './commands/embed.js';
+import { fillMaskCommand } from './commands/fill-mask.js';
 import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { tokenizeCommand } from './commands/tokenize.js';
@@ -18,8 +22,12 @@ import { trainCommand } from './commands/train.js';
 import { CliError } from './errors.js';
 
 export const COMMANDS: readonly Command[] = [
+  attentionCommand,
+  classifyCommand,
   demoCommand,
   downloadCommand,
+  embedCommand,
+  fillMaskCommand,
   generateCommand,
   inspectCommand,
   tokenizeCommand,

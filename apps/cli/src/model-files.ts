@@ -3,6 +3,8 @@
 // or a Hub repo id; @tensorlm/hub-loader's fromPretrained decides which and loads it with
 // its tokenizer. The CLI adds only its own run file, the task (`tensorlm-task.json`, what
 // a run was trained on), and turns every failure into a CommandFailure naming the source.
+// `loadModelForTask` is the one call for a command that needs a model of some kind (a
+// masked LM for fill-mask, a classifier for classify, any BERT / GPT-2 for embed).
 import { join } from 'node:path';
 import {
   formatLoadReport,
@@ -12,10 +14,18 @@ import {
   locateModel,
   ModelFolderError,
 } from '@tensorlm/hub-loader';
-import type { Module } from '@tensorlm/nn';
+import {
+  BertForMaskedLM,
+  BertForSequenceClassification,
+  BertModel,
+  GPT2LMHeadModel,
+  GPT2Model,
+  type Module,
+} from '@tensorlm/nn';
 import { TensorlmError } from '@tensorlm/tensor-core';
 import type { Tokenizer } from '@tensorlm/tokenizers';
 import { z } from 'zod';
+import { chooseBackend } from './backend.js';
 import type { CommandIO } from './command.js';
 import { resolveTokenizer } from './commands/tokenize.js';
 import { CommandFailure, UsageError } from './errors.js';
@@ -154,6 +164,90 @@ export async function loadLocated(
     generationConfig: loaded.generationConfig,
     folder: located.folder,
   };
+}
+
+/** What a command needs the model to be; 'any' takes whatever the folder holds. */
+export type ModelKind = 'causal-lm' | 'masked-lm' | 'encoder' | 'sequence-classification' | 'any';
+
+const KIND_CHECKS: Record<Exclude<ModelKind, 'any'>, { what: string; fits: (model: Module) => boolean }> = {
+  'causal-lm': { what: 'a causal LM (GPT2LMHeadModel)', fits: (m) => m instanceof GPT2LMHeadModel },
+  'masked-lm': { what: 'a masked LM (BertForMaskedLM)', fits: (m) => m instanceof BertForMaskedLM },
+  encoder: {
+    what: 'a BERT or GPT-2 model',
+    fits: (m) =>
+      m instanceof BertModel ||
+      m instanceof BertForMaskedLM ||
+      m instanceof BertForSequenceClassification ||
+      m instanceof GPT2Model ||
+      m instanceof GPT2LMHeadModel,
+  },
+  'sequence-classification': {
+    what: 'a model with a classification head (BertForSequenceClassification)',
+    fits: (m) => m instanceof BertForSequenceClassification,
+  },
+};
+
+export interface LoadForTaskOptions {
+  /** The command, for messages (`fill-mask needs …`). */
+  command: string;
+  expect: ModelKind;
+  /** `--backend`: started after the source is found, before the weights are read. */
+  backend: string;
+  /** `--tokenizer`: replaces the model's own. */
+  tokenizer?: string | undefined;
+  /** Whether the command needs a tokenizer (default true). */
+  needsTokenizer?: boolean;
+}
+
+/**
+ * Any command's way to a model: finds `source` (failing before a GPU starts), starts the
+ * backend, loads the model with its tokenizer, and checks it is the kind the command needs —
+ * each failure a CommandFailure naming the source. The caller disposes `model`.
+ */
+export async function loadModelForTask(
+  source: string,
+  io: CommandIO,
+  options: LoadForTaskOptions,
+): Promise<LoadedModel> {
+  const located = await locateSource(source, io);
+  await chooseBackend(options.backend, io);
+  const loaded = await loadLocated(source, located, options.tokenizer);
+  const check = options.expect === 'any' ? null : KIND_CHECKS[options.expect];
+  if (check && !check.fits(loaded.model)) {
+    loaded.model.dispose();
+    throw new CommandFailure(
+      'CLI_WRONG_MODEL_KIND',
+      `'${source}' holds a ${loaded.report.architecture}; ${options.command} needs ${check.what}`,
+    );
+  }
+  if ((options.needsTokenizer ?? true) && !loaded.tokenizer) {
+    loaded.model.dispose();
+    throw new CommandFailure(
+      'CLI_TOKENIZER_MISSING',
+      `'${source}' has no tokenizer (tokenizer.json, vocab.json + merges.txt, vocab.txt in ${loaded.folder}); pass --tokenizer (a tokenizer file or folder)`,
+    );
+  }
+  return loaded;
+}
+
+/**
+ * A pipeline's TaskError as the CLI's: an unusable input or option given on the command
+ * line is a UsageError (exit 2), a model that cannot do the task a CommandFailure (exit 1).
+ */
+export function taskFailure(error: unknown): unknown {
+  if (!(error instanceof TensorlmError) || error instanceof CommandFailure || error instanceof UsageError)
+    return error;
+  if (error.code === 'TASK_BAD_INPUT' || error.code === 'TASK_BAD_OPTIONS')
+    return new UsageError(error.message, { cause: error });
+  if (error.code.startsWith('TASK_')) return new CommandFailure(error.code, error.message, { cause: error });
+  return error;
+}
+
+/** The IO for a command with `--json`: stdout carries only the JSON, the rest goes to stderr. */
+export function jsonIO(io: CommandIO, json: boolean): CommandIO {
+  if (!json) return io;
+  const err = io.err ?? ((line: string) => console.error(line));
+  return { ...io, out: err, write: undefined as never, isTTY: false };
 }
 
 /** The load in one or two lines: what was built from where, then what the key mapping did. */

@@ -1,21 +1,10 @@
 // The model side of decoding: a small CausalLM interface any autoregressive model can
 // implement (logits for the given positions, an optional cache in and out), and an
-// adapter that makes nn's GPT2LMHeadModel one. The adapter runs the GPT trunk itself,
-// from the model's own modules, because batched generation needs two things
-// GPT2LMHeadModel.forward does not offer: position ids (a left-padded prompt must start
-// at position 0, as Hugging Face derives them from the attention mask) and logits for
-// the last position only (the LM head over every prompt position is wasted work).
-import { causalMask, combineMasks, GPT2LMHeadModel, type LayerPast, paddingMask } from '@tensorlm/nn';
-import {
-  add,
-  arange,
-  type Backend,
-  disposeTensors,
-  logicalAnd,
-  narrow,
-  type Tensor,
-  tensor,
-} from '@tensorlm/tensor-core';
+// adapter that makes nn's GPT2LMHeadModel one. The adapter only renames: nn's forward
+// takes the cache, the attention mask, position ids (a left-padded prompt starts at
+// position 0) and `logitsToKeep` itself.
+import { GPT2LMHeadModel, type LayerPast } from '@tensorlm/nn';
+import { type Backend, disposeTensors, type Tensor } from '@tensorlm/tensor-core';
 import { DecodingError } from './errors.js';
 
 export interface CausalLMForwardOptions<Past = unknown> {
@@ -64,21 +53,7 @@ export function disposePast<Past>(model: CausalLM<Past>, past: Past | null): voi
   else disposeTensors(past);
 }
 
-/**
- * (1, 1, T, S) bool, false where query i meets its own key (S = past + T): lets a padding
- * position attend to itself. Otherwise a left-padding query has every key masked, a
- * softmax row made only of nn's MASKED_SCORE, which the WebGPU backend turns into NaN
- * that then reaches real tokens through 0 · NaN. Real tokens never see padding keys
- * either way, so their outputs do not change.
- */
-function notSelf(t: number, pastLength: number, backend: Backend): Tensor {
-  const keys = pastLength + t;
-  const allowed = new Uint8Array(t * keys).fill(1);
-  for (let i = 0; i < t; i++) allowed[i * keys + pastLength + i] = 0;
-  return tensor(allowed, [1, 1, t, keys], { dtype: 'bool', backend });
-}
-
-/** nn's GPT2LMHeadModel as a CausalLM, with position ids and last-position logits. */
+/** nn's GPT2LMHeadModel as a CausalLM (dropout off while it runs). */
 export class GPT2CausalLM implements CausalLM<LayerPast[]> {
   readonly model: GPT2LMHeadModel;
 
@@ -111,46 +86,14 @@ export class GPT2CausalLM implements CausalLM<LayerPast[]> {
   }
 
   #forward(ids: Tensor, options: CausalLMForwardOptions<LayerPast[]>): CausalLMOutput<LayerPast[]> {
-    const { transformer, lm_head } = this.model;
-    if (ids.rank !== 2 || ids.dtype !== 'i32') {
-      throw new DecodingError(
-        `GPT2CausalLM: ids must be an i32 (batch, seq) tensor, got ${ids.dtype} [${ids.shape.join(', ')}]`,
-      );
-    }
-    const t = ids.shape[1]!;
-    const past = options.past ?? null;
-    if (past && past.length !== transformer.h.length) {
-      throw new DecodingError(
-        `GPT2CausalLM: past has ${past.length} layers, the model has ${transformer.h.length}`,
-      );
-    }
-    const pastLength = past?.[0]?.key.shape[2] ?? 0;
-    if (pastLength + t > this.blockSize) {
-      throw new DecodingError(
-        `GPT2CausalLM: ${pastLength + t} positions (past ${pastLength} + ${t} new) exceed blockSize ${this.blockSize}`,
-      );
-    }
-    const positions = options.positionIds ?? arange(pastLength, pastLength + t, 1, { backend: ids.backend }); // (B, T) or (T)
-    let x = transformer.drop.forward(add(transformer.wte.forward(ids), transformer.wpe.forward(positions))); // (B, T, C)
-    let mask: Tensor | null = null; // one new position without padding sees every key: no mask at all
-    if (options.attentionMask) {
-      const masked = combineMasks(
-        causalMask(t, { pastLength, backend: ids.backend }),
-        paddingMask(options.attentionMask),
-      );
-      mask = logicalAnd(masked!, notSelf(t, pastLength, ids.backend)); // (B, 1, T, S)
-    } else if (t > 1) mask = causalMask(t, { pastLength, backend: ids.backend }); // (1, 1, T, S)
-    const presents: LayerPast[] = [];
-    let layer = 0;
-    for (const block of transformer.h) {
-      const out = block.forward(x, { mask, layerPast: past?.[layer] });
-      x = out.hidden;
-      presents.push(out.present);
-      layer++;
-    }
-    if (options.lastOnly && t > 1) x = narrow(x, 1, t - 1, 1); // (B, 1, C)
-    const logits = lm_head.forward(transformer.ln_f.forward(x)); // (B, T or 1, V)
-    return { logits, past: options.useCache ? presents : null };
+    const out = this.model.forward(ids, {
+      pastKeyValues: options.past ?? null,
+      useCache: options.useCache ?? false,
+      attentionMask: options.attentionMask ?? null,
+      positionIds: options.positionIds ?? null,
+      logitsToKeep: options.lastOnly ? 1 : 0,
+    });
+    return { logits: out.logits, past: out.pastKeyValues };
   }
 }
 

@@ -2,4 +2,5 @@
 // fill-mask, feature-extraction, text-classification — plus semantic search (exact
 // cosine, BM25, hybrid) and attention maps. Browser-safe: it never imports datasets or
 // the trainer (they pull `node:fs`).
-export {};
+export * from './attention/index.js';
+export * from './pipelines/index.js';

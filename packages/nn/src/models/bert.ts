@@ -235,7 +235,10 @@ export interface BertForwardOptions {
   attentionMask?: Tensor | null;
   /** (B, T) i32 segment ids (sentence A = 0, B = 1); default all 0. */
   tokenTypeIds?: Tensor | null;
-  /** Return each layer's attention weights (B, nh, T, T). */
+  /**
+   * Return each layer's attention probabilities (B, nh, T, T), after masking and softmax
+   * and before attention dropout (padded keys get 0). Without it no weights are kept.
+   */
   outputAttentions?: boolean;
   /** Return the embeddings output and every layer's output, each (B, T, C). */
   outputHiddenStates?: boolean;
@@ -292,19 +295,20 @@ export class BertModel extends Module {
     }
     const mask = options.attentionMask ? paddingMask(options.attentionMask) : null; // (B, 1, 1, T)
     let x = this.embeddings.forward(ids, options.tokenTypeIds ?? null); // (B, T, C)
-    const hiddenStates: Tensor[] = [x];
-    const attentions: Tensor[] = [];
+    // Kept only when asked for: no reference outlives the call otherwise.
+    const hiddenStates: Tensor[] | null = options.outputHiddenStates ? [x] : null;
+    const attentions: Tensor[] | null = options.outputAttentions ? [] : null;
     for (const layer of this.encoder.layer) {
       const out = layer.forward(x, mask);
       x = out.hidden;
-      hiddenStates.push(x);
-      attentions.push(out.weights);
+      hiddenStates?.push(x);
+      attentions?.push(out.weights);
     }
     return {
       lastHiddenState: x,
       poolerOutput: this.pooler ? this.pooler.forward(x) : null,
-      attentions: options.outputAttentions ? attentions : null,
-      hiddenStates: options.outputHiddenStates ? hiddenStates : null,
+      attentions,
+      hiddenStates,
     };
   }
 }

@@ -244,6 +244,72 @@ describe('tiny GPT', () => {
     model.dispose();
   });
 
+  it('logitsToKeep: 1 gives the last row of the full logits; positionIds move a left-padded row to 0', async () => {
+    manualSeed(26);
+    const model = new GPT2LMHeadModel(TINY_GPT).eval();
+    randomizeWeights(model, 600);
+    const full = await tidy(() => model.forward(ids([[4, 8, 15, 16]])).logits).data();
+    const last = tidy(() => model.forward(ids([[4, 8, 15, 16]]), { logitsToKeep: 1 }).logits);
+    expect(last.shape).toEqual([1, 1, 23]);
+    expect(maxAbsDiff(await last.data(), full.slice(3 * 23))).toBe(0);
+    // Two pad tokens on the left, masked out, real tokens at positions 0 … 3: the same logits.
+    const padded = tidy(
+      () =>
+        model.forward(ids([[9, 9, 4, 8, 15, 16]]), {
+          attentionMask: ids([[0, 0, 1, 1, 1, 1]]),
+          positionIds: ids([[0, 0, 0, 1, 2, 3]]),
+          logitsToKeep: 4,
+        }).logits,
+    );
+    expect(padded.shape).toEqual([1, 4, 23]);
+    expect(maxAbsDiff(await padded.data(), full)).toBeLessThan(1e-5);
+    expect(() => model.forward(ids([[1, 2]]), { logitsToKeep: -1 })).toThrow(/logitsToKeep must be/);
+    expect(() => model.forward(ids([[1, 2]]), { logitsToKeep: 1, targets: ids([[2, 3]]) })).toThrow(
+      /logitsToKeep and targets/,
+    );
+    expect(() => model.forward(ids([[1, 2]]), { positionIds: ids([[0, 1, 2]]) })).toThrow(
+      /positionIds must be \[1, 2\].*got \[1, 3\]/,
+    );
+    model.dispose();
+  });
+
+  it('outputAttentions: per layer (B, nh, T, S) probabilities, causal, zero on padded keys; none kept unasked', async () => {
+    manualSeed(27);
+    const model = new GPT2LMHeadModel(TINY_GPT).eval();
+    randomizeWeights(model, 700);
+    const plain = tidy(() => model.forward(ids([[1, 2, 3]])));
+    expect([plain.attentions, plain.hiddenStates, plain.pastKeyValues]).toEqual([null, null, null]);
+    plain.logits.dispose();
+    const out = tidy(() =>
+      model.forward(ids([[7, 1, 2, 3]]), {
+        attentionMask: ids([[0, 1, 1, 1]]),
+        outputAttentions: true,
+        outputHiddenStates: true,
+      }),
+    );
+    expect(out.attentions).toHaveLength(2);
+    expect(out.hiddenStates).toHaveLength(3); // embeddings, block 0, ln_f(block 1)
+    for (const a of out.attentions!) {
+      expect(a.shape).toEqual([1, 2, 4, 4]);
+      const w = (await a.toArray()) as number[][][][];
+      for (const head of w[0]!) {
+        head.forEach((row, i) => {
+          expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+          row.forEach((v, j) => {
+            if (i > 0 && (j > i || j === 0)) expect(v).toBe(0); // future keys, the padded key
+          });
+        });
+        // The padding query sees no key at all: a uniform row, not NaN.
+        for (const v of head[0]!) expect(v).toBeCloseTo(0.25, 6);
+      }
+    }
+    const trunk = tidy(() =>
+      model.transformer.forward(ids([[7, 1, 2, 3]]), { attentionMask: ids([[0, 1, 1, 1]]) }),
+    );
+    expect(maxAbsDiff(await out.hiddenStates![2]!.data(), await trunk.lastHiddenState.data())).toBe(0);
+    model.dispose();
+  });
+
   it('the head is tied: lm_head.weight is wte.weight, and every parameter gets a gradient', async () => {
     manualSeed(24);
     const model = new GPT2LMHeadModel({ ...TINY_GPT, embdPdrop: 0.1, residPdrop: 0.1, attnPdrop: 0.1 });

@@ -1,7 +1,7 @@
 // GPT (decoder-only transformer) as Hugging Face's GPT2LMHeadModel: pre-LN blocks with
 // causal self-attention, learned positions, a tied LM head, and HF parameter names and
 // layouts (Conv1D weights stored (in, out)) so GPT-2 checkpoints load unchanged.
-import { add, arange, concat, crossEntropy, split, type Tensor } from '@tensorlm/tensor-core';
+import { add, arange, concat, crossEntropy, narrow, split, type Tensor } from '@tensorlm/tensor-core';
 import { NnError } from '../errors.js';
 import { activationModule, type GELU, type ReLU } from '../layers/activations.js';
 import {
@@ -137,12 +137,26 @@ export class GPT2Block extends Module {
 export interface GPTForwardOptions {
   /** HF-style (B, S) mask over past + current tokens: 1 to attend, 0 for padding. */
   attentionMask?: Tensor | null;
+  /**
+   * (B, T) or (T) i32 positions of `ids`; default past, past + 1, … for every row. A
+   * left-padded row starts its real tokens at 0, as transformers derives them from the
+   * attention mask (`cumsum(mask) − 1`).
+   */
+  positionIds?: Tensor | null;
   /** Keys and values of earlier tokens (from a previous call's `pastKeyValues`). */
   pastKeyValues?: readonly LayerPast[] | null;
   /** Return every layer's keys and values for the next incremental call. */
   useCache?: boolean;
-  /** Return every layer's attention weights (B, nh, T, S). */
+  /**
+   * Return every layer's attention probabilities (B, nh, T, S), after masking and softmax
+   * and before attention dropout. Without it no weights are kept.
+   */
   outputAttentions?: boolean;
+  /**
+   * Return nLayer + 1 hidden states (B, T, C), as transformers: the embeddings' output,
+   * each block's output, the last one after ln_f (it is `lastHiddenState`).
+   */
+  outputHiddenStates?: boolean;
 }
 
 export interface GPTModelOutput {
@@ -150,6 +164,7 @@ export interface GPTModelOutput {
   lastHiddenState: Tensor;
   pastKeyValues: LayerPast[] | null;
   attentions: Tensor[] | null;
+  hiddenStates: Tensor[] | null;
 }
 
 /** The transformer trunk: token + position embeddings, `h` blocks, final LayerNorm. */
@@ -180,7 +195,7 @@ export class GPT2Model extends Module {
         `GPT2Model: input ids must be an i32 (batch, seq) tensor, got ${ids.dtype} [${ids.shape.join(', ')}]`,
       );
     }
-    const t = ids.shape[1]!;
+    const [b, t] = ids.shape as [number, number];
     const past = options.pastKeyValues ?? null;
     if (past && past.length !== this.h.length) {
       throw new NnError(`GPT2Model: pastKeyValues has ${past.length} layers, the model has ${this.h.length}`);
@@ -191,29 +206,44 @@ export class GPT2Model extends Module {
         `GPT2Model: ${pastLength + t} positions (past ${pastLength} + ${t} new) exceed blockSize ${this.config.blockSize}`,
       );
     }
-    const pos = arange(pastLength, pastLength + t, 1, { backend: ids.backend }); // (T)
-    const tokEmb = this.wte.forward(ids); // (B, T, C)
-    const posEmb = this.wpe.forward(pos); // (T, C)
-    let x = this.drop.forward(add(tokEmb, posEmb)); // (B, T, C)
+    checkShape('attentionMask', options.attentionMask, [b, pastLength + t]);
+    checkShape('positionIds', options.positionIds, [b, t]);
+    const pos = options.positionIds ?? arange(pastLength, pastLength + t, 1, { backend: ids.backend }); // (B, T) or (T)
+    let x = this.drop.forward(add(this.wte.forward(ids), this.wpe.forward(pos))); // (B, T, C)
     const mask = combineMasks(
-      causalMask(t, { pastLength, backend: ids.backend }), // (1, 1, T, S)
+      // One new token after its past sees every key: the causal mask would be all false.
+      t > 1 ? causalMask(t, { pastLength, backend: ids.backend }) : null, // (1, 1, T, S)
       options.attentionMask ? paddingMask(options.attentionMask) : null, // (B, 1, 1, S)
     );
-    const presents: LayerPast[] = [];
-    const attentions: Tensor[] = [];
+    const presents: LayerPast[] | null = options.useCache ? [] : null;
+    const attentions: Tensor[] | null = options.outputAttentions ? [] : null;
+    const hiddenStates: Tensor[] | null = options.outputHiddenStates ? [] : null;
     let layer = 0;
     for (const block of this.h) {
+      hiddenStates?.push(x);
       const out = block.forward(x, { mask, layerPast: past?.[layer] });
       x = out.hidden;
-      presents.push(out.present);
-      attentions.push(out.weights);
+      presents?.push(out.present);
+      attentions?.push(out.weights);
       layer++;
     }
-    return {
-      lastHiddenState: this.ln_f.forward(x), // (B, T, C)
-      pastKeyValues: options.useCache ? presents : null,
-      attentions: options.outputAttentions ? attentions : null,
-    };
+    const lastHiddenState = this.ln_f.forward(x); // (B, T, C)
+    hiddenStates?.push(lastHiddenState);
+    return { lastHiddenState, pastKeyValues: presents, attentions, hiddenStates };
+  }
+}
+
+/** Throws when an optional (B, …) input does not have the shape the ids imply. */
+function checkShape(name: string, value: Tensor | null | undefined, expected: readonly number[]): void {
+  if (!value) return;
+  const ok =
+    (value.rank === expected.length && value.shape.every((n, i) => n === expected[i])) ||
+    // Position ids may be one row (T) shared by the whole batch.
+    (name === 'positionIds' && value.rank === 1 && value.shape[0] === expected[1]);
+  if (!ok) {
+    throw new NnError(
+      `GPT2Model: ${name} must be [${expected.join(', ')}] (batch, ${name === 'attentionMask' ? 'past + new tokens' : 'new tokens'}), got [${value.shape.join(', ')}]`,
+    );
   }
 }
 
@@ -222,15 +252,22 @@ export interface GPTLMForwardOptions extends GPTForwardOptions {
   targets?: Tensor | null;
   /** Target id that does not count in the loss (default −100, as PyTorch). */
   ignoreIndex?: number;
+  /**
+   * Compute logits for the last n positions only (transformers' `logits_to_keep`): 1 when
+   * generating, where the LM head over every prompt position is wasted work. 0 (the
+   * default) keeps all.
+   */
+  logitsToKeep?: number;
 }
 
 export interface GPTLMOutput {
-  /** (B, T, vocab) */
+  /** (B, T, vocab), or (B, min(n, T), vocab) for `logitsToKeep: n`. */
   logits: Tensor;
   /** Mean cross-entropy over counted targets, when `targets` were given. */
   loss: Tensor | null;
   pastKeyValues: LayerPast[] | null;
   attentions: Tensor[] | null;
+  hiddenStates: Tensor[] | null;
 }
 
 /** GPT with a language-modelling head (`lm_head`, tied to `transformer.wte` by default). */
@@ -253,12 +290,30 @@ export class GPT2LMHeadModel extends Module {
 
   /** ids (B, T) i32 → logits (B, T, vocab), and the loss when targets are given. */
   forward(ids: Tensor, options: GPTLMForwardOptions = {}): GPTLMOutput {
+    const keep = options.logitsToKeep ?? 0;
+    if (!Number.isInteger(keep) || keep < 0) {
+      throw new NnError(
+        `GPT2LMHeadModel: logitsToKeep must be a whole number ≥ 0 (0 keeps all), got ${keep}`,
+      );
+    }
+    if (keep > 0 && options.targets) {
+      throw new NnError('GPT2LMHeadModel: logitsToKeep and targets together: the loss needs every position');
+    }
     const out = this.transformer.forward(ids, options);
-    const logits = this.lm_head.forward(out.lastHiddenState); // (B, T, vocab)
+    let hidden = out.lastHiddenState; // (B, T, C)
+    const t = hidden.shape[1]!;
+    if (keep > 0 && keep < t) hidden = narrow(hidden, 1, t - keep, keep); // (B, keep, C)
+    const logits = this.lm_head.forward(hidden); // (B, T or keep, vocab)
     let loss: Tensor | null = null;
     if (options.targets) {
       loss = crossEntropy(logits, options.targets, { ignoreIndex: options.ignoreIndex ?? -100 });
     }
-    return { logits, loss, pastKeyValues: out.pastKeyValues, attentions: out.attentions };
+    return {
+      logits,
+      loss,
+      pastKeyValues: out.pastKeyValues,
+      attentions: out.attentions,
+      hiddenStates: out.hiddenStates,
+    };
   }
 }
