@@ -24,6 +24,7 @@ export const BROWSER_PACKAGES = [
   '@tensorlm/decoding',
   '@tensorlm/hub-loader',
   '@tensorlm/datasets',
+  '@tensorlm/trainer',
 ] as const;
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));

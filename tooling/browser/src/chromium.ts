@@ -34,15 +34,25 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** false: without the WebGPU flags, as a browser that offers no WebGPU (default true). */
+  webgpu?: boolean;
+}
+
+/** The flags without WebGPU: Chromium on Linux then exposes no adapter. */
+const NO_WEBGPU_FLAGS = CHROMIUM_FLAGS.filter(
+  (flag) => flag !== '--enable-unsafe-webgpu' && !flag.startsWith('--use-webgpu-adapter'),
+);
+
 /** Launches Chromium with a fresh profile (removed on close). */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'tensorlm-chromium-'));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: CHROMIUM_FLAGS,
+      args: options.webgpu === false ? NO_WEBGPU_FLAGS : CHROMIUM_FLAGS,
       timeout: 30_000,
     });
   } catch (error) {

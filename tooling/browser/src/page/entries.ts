@@ -8,6 +8,7 @@ import * as hubLoader from '@tensorlm/hub-loader';
 import * as nn from '@tensorlm/nn';
 import * as tensorCore from '@tensorlm/tensor-core';
 import * as tokenizers from '@tensorlm/tokenizers';
+import * as trainer from '@tensorlm/trainer';
 
 export const BROWSER_ENTRIES = {
   backendCpu,
@@ -18,4 +19,5 @@ export const BROWSER_ENTRIES = {
   nn,
   tensorCore,
   tokenizers,
+  trainer,
 };

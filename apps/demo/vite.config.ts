@@ -1,0 +1,15 @@
+// The demo's Vite build: workspace packages through their `browser` entries, from their
+// TypeScript sources (`source`); the worker as an ES module; the tokenizers' packaged
+// vocabularies become hashed assets through their `new URL(..., import.meta.url)` calls.
+import { defineConfig } from 'vite';
+
+export const DEMO_CONDITIONS = ['browser', 'source'];
+
+export default defineConfig({
+  base: './',
+  resolve: { conditions: DEMO_CONDITIONS },
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+  preview: { host: '127.0.0.1' },
+  server: { host: '127.0.0.1' },
+});

@@ -1,0 +1,3 @@
+import { packageConfig } from '../../tooling/vitest/shared.js';
+
+export default packageConfig('demo');
