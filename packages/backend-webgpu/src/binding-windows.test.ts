@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   elementRanges,
   forEachRange,
-  forEachRowWindow,
-  indexRowWindows,
-  rowWindows,
+  forEachRowGroupWindow,
+  planBoxes,
+  spanOf,
+  usableElements,
 } from './binding-windows.js';
 import { WebGPUError } from './errors.js';
 import type { BufferWindow } from './runtime.js';
@@ -41,51 +42,97 @@ describe('elementRanges', () => {
   });
 });
 
-describe('rowWindows', () => {
-  it('takes every row at once when the longest rows fit', () => {
-    expect(rowWindows(25, [10, 6], KIB_16)).toEqual([{ start: 0, count: 25 }]);
+describe('planBoxes', () => {
+  it('keeps the whole space when every operand fits', () => {
+    expect(planBoxes([10, 20], [{ strides: [20, 1] }], 256)).toEqual([{ start: [0, 0], shape: [10, 20] }]);
   });
 
-  it('splits a 301 × 7 table into nine windows of 36 rows (36 · 7 · 4 = 1008 bytes, 16-aligned)', () => {
-    const windows = rowWindows(301, [7], KIB_16);
-    expect(windows).toHaveLength(9);
-    expect(windows[0]).toEqual({ start: 0, count: 36 });
-    expect(windows[8]).toEqual({ start: 288, count: 13 });
+  it('cuts a row-major operand into runs of whole rows, evenly', () => {
+    // [40, 30] row-major: ⌊(256 − 30) / 30⌋ + 1 = 8 rows fit, so 5 boxes of 8.
+    const boxes = planBoxes([40, 30], [{ strides: [30, 1] }], 256);
+    expect(boxes).toHaveLength(5);
+    expect(boxes[4]).toEqual({ start: [32, 0], shape: [8, 30] });
   });
 
-  it('aligns windows in every buffer at once (rows of 6 and of 10 with 32-byte offsets)', () => {
-    // A window must be a multiple of 4 rows in both (8 / gcd(6, 8) = 8 / gcd(10, 8) = 4);
-    // ⌊256 / 10⌋ = 25 rows fit, so 24.
-    expect(rowWindows(60, [6, 10], { maxBindingBytes: 1024, offsetAlignment: 32 })).toEqual([
-      { start: 0, count: 24 },
-      { start: 24, count: 24 },
-      { start: 48, count: 12 },
+  it('cuts a transposed operand into column blocks, and rows too when a column block is too tall', () => {
+    // Output [30, 40] of a transposed [40, 30] source: the source's stride 30 runs along
+    // the output's columns; 256 elements hold ⌊(256 − 30) / 30⌋ + 1 = 8 columns of 30 rows.
+    const boxes = planBoxes([30, 40], [{ strides: [1, 30] }, { strides: [40, 1] }], 256);
+    for (const box of boxes) {
+      expect((box.shape[0]! - 1) * 1 + (box.shape[1]! - 1) * 30 + 1).toBeLessThanOrEqual(256);
+      expect((box.shape[0]! - 1) * 40 + box.shape[1]!).toBeLessThanOrEqual(256);
+    }
+    // Together the boxes cover every index exactly once.
+    const seen = new Uint8Array(30 * 40);
+    for (const box of boxes)
+      for (let i = 0; i < box.shape[0]!; i++)
+        for (let j = 0; j < box.shape[1]!; j++) seen[(box.start[0]! + i) * 40 + box.start[1]! + j]!++;
+    expect(seen.every((n) => n === 1)).toBe(true);
+  });
+
+  it('counts a tail past the walk (a reduced axis) and respects caps', () => {
+    // Each box also spans 99 more elements: ⌊(256 − 100) / 100⌋ + 1 = 2 outer rows.
+    expect(planBoxes([6], [{ strides: [100], tail: 99 }], 256)).toHaveLength(3);
+    expect(planBoxes([10, 4], [], 256, [3])).toHaveLength(4);
+  });
+});
+
+describe('spanOf', () => {
+  const big = { size: 4096 } as unknown as GPUBuffer;
+  const small = { size: 1024 } as unknown as GPUBuffer;
+
+  it('binds a buffer that fits whole, with the start as base', () => {
+    expect(spanOf(small, 37, 100, KIB_256)).toEqual({ binding: small, base: 37 });
+  });
+
+  it('starts a window at the aligned offset below the first element', () => {
+    // 256-byte offsets: element 100 lies 36 elements past the aligned element 64.
+    expect(spanOf(big, 100, 150, KIB_256)).toEqual({
+      binding: { buffer: big, offset: 256, size: 186 * 4 },
+      base: 36,
+    });
+    expect(usableElements(KIB_256)).toBe(256 - 63);
+    expect(() => spanOf(big, 100, 250, KIB_256)).toThrow(WebGPUError);
+  });
+});
+
+describe('forEachRowGroupWindow', () => {
+  const x = { size: 8000 } as unknown as GPUBuffer;
+  const stats = { size: 8000 } as unknown as GPUBuffer;
+
+  it('binds each group alike per window of whole rows, with one base per group', () => {
+    const calls: [number, number, number[], BufferWindow[]][] = [];
+    forEachRowGroupWindow(
+      70,
+      [
+        { buffers: [x], rowLength: 25 },
+        { buffers: [stats], rowLength: 1 },
+      ],
+      KIB_16,
+      (start, count, bound) =>
+        calls.push([start, count, bound.map((b) => b.base), bound.map((b) => b.bindings[0] as BufferWindow)]),
+    );
+    // ⌊(256 − 3) / 25⌋ = 10 rows per window: 7 windows of 10.
+    expect(calls).toHaveLength(7);
+    const [start, count, bases, windows] = calls[1]!;
+    expect([start, count]).toEqual([10, 10]);
+    // Row 10 starts at element 250, 2 past the aligned 248; its stat at 10, 2 past 8.
+    expect(bases).toEqual([2, 2]);
+    expect(windows).toEqual([
+      { buffer: x, offset: 248 * 4, size: 252 * 4 },
+      { buffer: stats, offset: 8 * 4, size: 12 * 4 },
     ]);
   });
 
-  it('refuses rows too long for any aligned window, naming the code', () => {
-    // Rows of 200 allow one row per window, but alignment needs multiples of 8 rows.
-    expect(() => rowWindows(10, [24, 200], KIB_256)).toThrow(/rows of 200 elements are too long/);
-    const error = (() => {
-      try {
-        rowWindows(10, [300], KIB_16);
-      } catch (caught) {
-        return caught;
-      }
-    })();
-    expect(error).toBeInstanceOf(WebGPUError);
-    expect((error as WebGPUError).code).toBe('WEBGPU_BINDING_LIMIT');
+  it('runs a loop-limited kernel in windows of at most maxRows rows', () => {
+    const counts: number[] = [];
+    forEachRowGroupWindow(10, [{ buffers: [], rowLength: 1 }], KIB_16, (_, count) => counts.push(count), 4);
+    // ⌈10 / 4⌉ = 3 windows of ⌈10 / 3⌉ = 4 rows.
+    expect(counts).toEqual([4, 4, 2]);
   });
 });
 
-describe('indexRowWindows', () => {
-  it('splits only an unbatched layout', () => {
-    expect(indexRowWindows({ outer: 1, size: 301, inner: 7 }, KIB_16)).toHaveLength(9);
-    expect(indexRowWindows({ outer: 2, size: 301, inner: 7 }, KIB_16)).toEqual([{ start: 0, count: 301 }]);
-  });
-});
-
-describe('forEachRange and forEachRowWindow', () => {
+describe('forEachRange', () => {
   const a = { label: 'a' } as unknown as GPUBuffer;
   const b = { label: 'b' } as unknown as GPUBuffer;
 
@@ -108,20 +155,5 @@ describe('forEachRange and forEachRowWindow', () => {
       { buffer: a, offset: 1024, size: 176 },
       { buffer: b, offset: 1024, size: 176 },
     ]);
-  });
-
-  it('binds row windows of the big side, with the rows each one holds', () => {
-    const calls: [BufferWindow, { start: number; count: number }][] = [];
-    forEachRowWindow(a, { outer: 1, size: 301, inner: 7 }, KIB_16, (bound, rows) =>
-      calls.push([bound as BufferWindow, rows]),
-    );
-    expect(calls).toHaveLength(9);
-    expect(calls[8]).toEqual([
-      { buffer: a, offset: 288 * 7 * 4, size: 13 * 7 * 4 },
-      { start: 288, count: 13 },
-    ]);
-    const whole: unknown[] = [];
-    forEachRowWindow(a, { outer: 1, size: 30, inner: 7 }, KIB_16, (bound, rows) => whole.push([bound, rows]));
-    expect(whole).toEqual([[a, { start: 0, count: 30 }]]);
   });
 });

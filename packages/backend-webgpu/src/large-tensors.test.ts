@@ -1,6 +1,7 @@
 // Tensors past one storage binding (GPT-2's 50257 × 768 embedding is 154 MB against
 // llvmpipe's 128 MiB): a backend whose bindings are capped at 1 KiB runs the split
-// paths on small tensors, and every result must equal the CPU backend's.
+// paths on small tensors, and every result must equal the CPU backend's — forward and
+// backward, for every kernel (tensor-core's large-tensor conformance cases).
 import '@tensorlm/backend-cpu';
 import {
   add,
@@ -18,6 +19,7 @@ import {
   tensor,
   toBackend,
 } from '@tensorlm/tensor-core';
+import { runLargeTensorConformance } from '@tensorlm/tensor-core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWebGPUBackend } from './index.js';
 
@@ -94,11 +96,19 @@ describe('tensors larger than one storage binding', () => {
     await expectClose(gpuLogits, linear(x, weight), 1e-4);
   });
 
-  it('names the kernel when an op cannot split a large tensor yet', () => {
-    const big = randn([4000], { seed: 8, backend: gpu });
-    expect(() => sum(big)).toThrow(/kernel 'reduce[^']*' cannot bind a \d+-byte buffer/);
-    expect(() => sum(big)).toThrow(
-      expect.objectContaining({ code: 'WEBGPU_BINDING_LIMIT', name: 'WebGPUError' }),
-    );
+  it('sums a tensor past one binding in passes over chunks of the axis', async () => {
+    const big = randn([4000], { seed: 8, backend: cpu });
+    await expectClose(sum(await toBackend(big, gpu)), sum(big), 1e-3);
   });
+});
+
+// Every kernel path past the cap (tensor-core's large-tensor cases), with the backend's
+// fused kernels and with tensor-core's composed defaults on its primitives.
+runLargeTensorConformance({ backend: SMALL_BINDINGS, reference: 'cpu', describe, it });
+runLargeTensorConformance({
+  backend: SMALL_BINDINGS,
+  reference: 'cpu',
+  fusedKernels: 'composed',
+  describe,
+  it,
 });

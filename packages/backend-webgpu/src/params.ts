@@ -25,6 +25,15 @@ export class ParamWriter {
     return this;
   }
 
+  /** A `vec4<u32>`, 16-byte aligned; missing components are 0. */
+  vec4(values: readonly number[]): this {
+    if (values.length > 4) throw new Error(`backend-webgpu: ${values.length} values do not fit a vec4`);
+    while (this.length % 4 !== 0) this.length++;
+    for (let i = 0; i < 4; i++) this.words[this.length + i] = (values[i] ?? 0) >>> 0;
+    this.length += 4;
+    return this;
+  }
+
   /** Eight u32 slots (a `array<vec4<u32>, 2>`), 16-byte aligned; unused slots are 0. */
   dims(values: readonly number[]): this {
     if (values.length > MAX_RANK)

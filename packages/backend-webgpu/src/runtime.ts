@@ -4,6 +4,10 @@
 // only at a readback or past a threshold. Buffers released while commands are still
 // pending return to the pool only after that submit, so reuse can never race a write.
 // Index kernels bind a small error flag (index-errors.ts) that readbacks check.
+// Bind groups are cached by the buffers (and windows) they bind: each kernel's params
+// sit in the arena at a dynamic offset, so a step that reuses its buffers — every
+// steady-state training or decoding step, the pool hands them out in the same order —
+// creates no bind group at all (creating one cost about as much as the dispatch).
 import type { BindingLimits } from './binding-windows.js';
 import { WebGPUError } from './errors.js';
 import { INDEX_ERROR_BYTES, indexErrorOf } from './index-errors.js';
@@ -13,9 +17,37 @@ const BUFFER_USAGE = 0x0080 /* STORAGE */ | 0x0004 /* COPY_SRC */ | 0x0008; /* C
 const MAP_READ = 0x0001;
 const COPY_DST = 0x0008;
 const UNIFORM = 0x0040;
-const MAX_DISPATCHES_PER_SUBMIT = 512;
-const ARENA_BYTES = 256 * 1024;
+// A decoding step (GPT-2 124M: ~350 dispatches, ~560 with a top-p sort) fits one submit;
+// a training step still overlaps encoding with execution every 1024.
+const MAX_DISPATCHES_PER_SUBMIT = 1024;
+// Room for every dispatch of a submit at 256-byte uniform offsets (most GPUs).
+const ARENA_BYTES = 1024 * 1024;
 const POOL_LIMIT_BYTES = 1024 * 1024 * 1024;
+/** Bytes of the arena each kernel's params binding spans (ParamWriter holds 64 words). */
+const PARAMS_BINDING_BYTES = 256;
+/** Cached bind groups kept at most; past it the cache starts over (a workload that never repeats). */
+const BIND_GROUP_CACHE_LIMIT = 16_384;
+const COMPUTE_STAGE = 0x4;
+
+/**
+ * The bind group layout a kernel's WGSL declares: storage buffers (read-only or not)
+ * at 0…n−1 and its params uniform last, bound at a dynamic offset into the arena.
+ */
+export function bindingTypes(code: string): GPUBufferBindingType[] {
+  const types: GPUBufferBindingType[] = [];
+  const declaration = /@binding\((\d+)\)\s*var<(storage|uniform)(?:\s*,\s*(read_write|read))?>/g;
+  for (const match of code.matchAll(declaration)) {
+    const kind =
+      match[2] === 'uniform' ? 'uniform' : match[3] === 'read_write' ? 'storage' : 'read-only-storage';
+    types[Number(match[1])] = kind;
+  }
+  return types;
+}
+
+interface KernelLayout {
+  readonly bindGroupLayout: GPUBindGroupLayout;
+  readonly id: number;
+}
 
 /** A byte range of a buffer, bound alone: how kernels reach tensors larger than one binding allows. */
 export interface BufferWindow {
@@ -48,6 +80,17 @@ export function sizeClass(bytes: number): number {
 export class GpuRuntime {
   readonly device: GPUDevice;
   readonly pipelines = new Map<string, GPUComputePipeline>();
+  readonly #kernelLayouts = new Map<string, KernelLayout>();
+  readonly #pipelineLayouts = new WeakMap<GPUComputePipeline, KernelLayout>();
+  readonly #bindGroups = new Map<string, GPUBindGroup>();
+  readonly #bufferIds = new WeakMap<GPUBuffer, number>();
+  #nextBufferId = 0;
+  #passPipeline: GPUComputePipeline | null = null;
+  /** Bind groups created so far (a cache miss each): flat across steady-state steps. */
+  bindGroupsCreated = 0;
+  /** Command buffers submitted so far, and dispatches encoded: what a step costs in each. */
+  submits = 0;
+  dispatchCount = 0;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #dispatches = 0;
@@ -171,6 +214,8 @@ export class GpuRuntime {
 
   #recycle(buffer: GPUBuffer): void {
     if (this.#pooledBytes + buffer.size > POOL_LIMIT_BYTES) {
+      // Bind groups holding it must not outlive it (rare: the pool is full).
+      if (this.#bufferIds.has(buffer)) this.#bindGroups.clear();
       buffer.destroy();
       return;
     }
@@ -179,7 +224,18 @@ export class GpuRuntime {
       list = [];
       this.#free.set(buffer.size, list);
     }
-    list.push(buffer);
+    // Kept in descending id order, so `allocate` always hands out the oldest free buffer:
+    // a repeating step then gets the same buffers in the same places every time (the
+    // bind-group cache hits), whatever order they were released in.
+    const id = this.#bufferId(buffer);
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.#bufferId(list[mid]!) > id) low = mid + 1;
+      else high = mid;
+    }
+    list.splice(low, 0, buffer);
     this.#pooledBytes += buffer.size;
   }
 
@@ -196,15 +252,82 @@ export class GpuRuntime {
   pipeline(key: string, code: () => string): GPUComputePipeline {
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      const module = this.device.createShaderModule({ code: code(), label: key });
+      const source = code();
+      const layout = this.#kernelLayout(bindingTypes(source));
+      const module = this.device.createShaderModule({ code: source, label: key });
       pipeline = this.device.createComputePipeline({
-        layout: 'auto',
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout.bindGroupLayout] }),
         compute: { module, entryPoint: 'main' },
         label: key,
       });
       this.pipelines.set(key, pipeline);
+      this.#pipelineLayouts.set(pipeline, layout);
     }
     return pipeline;
+  }
+
+  /** One bind group layout per sequence of binding types, shared by the kernels that declare it. */
+  #kernelLayout(types: readonly GPUBufferBindingType[]): KernelLayout {
+    const signature = types.join(',');
+    let layout = this.#kernelLayouts.get(signature);
+    if (!layout) {
+      const entries: GPUBindGroupLayoutEntry[] = types.map((type, binding) => ({
+        binding,
+        visibility: COMPUTE_STAGE,
+        buffer: { type, hasDynamicOffset: type === 'uniform' },
+      }));
+      layout = {
+        bindGroupLayout: this.device.createBindGroupLayout({ entries }),
+        id: this.#kernelLayouts.size,
+      };
+      this.#kernelLayouts.set(signature, layout);
+    }
+    return layout;
+  }
+
+  #bufferId(buffer: GPUBuffer): number {
+    let id = this.#bufferIds.get(buffer);
+    if (id === undefined) {
+      id = this.#nextBufferId++;
+      this.#bufferIds.set(buffer, id);
+    }
+    return id;
+  }
+
+  /** The bind group of these bindings (storage at 0…n−1, the arena's params last), cached. */
+  #bindGroup(kernel: string, layout: KernelLayout, buffers: readonly GpuBinding[]): GPUBindGroup {
+    const limit = this.bindingLimit;
+    let key = `${layout.id}`;
+    for (const b of buffers) {
+      if (isWindow(b)) key += `|${this.#bufferId(b.buffer)}@${b.offset}+${b.size}`;
+      else {
+        if (b.size > limit) {
+          throw new WebGPUError(
+            'WEBGPU_BINDING_LIMIT',
+            `kernel '${kernel}' cannot bind a ${b.size}-byte buffer (the binding limit is ${limit})`,
+            { kernel },
+          );
+        }
+        key += `|${this.#bufferId(b)}`;
+      }
+    }
+    let group = this.#bindGroups.get(key);
+    if (!group) {
+      const entries: GPUBindGroupEntry[] = buffers.map((b, binding) =>
+        isWindow(b)
+          ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } }
+          : { binding, resource: { buffer: b } },
+      );
+      entries.push({
+        binding: buffers.length,
+        resource: { buffer: this.#arena, offset: 0, size: PARAMS_BINDING_BYTES },
+      });
+      group = this.device.createBindGroup({ layout: layout.bindGroupLayout, entries });
+      if (this.#bindGroups.size >= BIND_GROUP_CACHE_LIMIT) this.#bindGroups.clear();
+      this.#bindGroups.set(key, group);
+      this.bindGroupsCreated++;
+    }
+    return group;
   }
 
   #beginPass(): GPUComputePassEncoder {
@@ -218,6 +341,7 @@ export class GpuRuntime {
     if (this.#pass) {
       this.#pass.end();
       this.#pass = null;
+      this.#passPipeline = null;
     }
     return this.#encoder;
   }
@@ -233,30 +357,27 @@ export class GpuRuntime {
     this.checkError();
     this.#lastKernel = kernel;
     const bytes = params.byteLength;
-    if (this.#arenaOffset + bytes > ARENA_BYTES || this.#dispatches >= MAX_DISPATCHES_PER_SUBMIT)
+    if (
+      this.#arenaOffset + PARAMS_BINDING_BYTES > ARENA_BYTES ||
+      this.#dispatches >= MAX_DISPATCHES_PER_SUBMIT
+    )
       this.flush();
     const offset = this.#arenaOffset;
     this.#arenaCpu.set(new Uint8Array(params.words.buffer, 0, bytes), offset);
     this.#arenaOffset = Math.ceil((offset + bytes) / this.#alignment) * this.#alignment;
-    const limit = this.bindingLimit;
-    const entries: GPUBindGroupEntry[] = buffers.map((b, binding) => {
-      if (isWindow(b)) return { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.size } };
-      if (b.size > limit) {
-        throw new WebGPUError(
-          'WEBGPU_BINDING_LIMIT',
-          `kernel '${kernel}' cannot bind a ${b.size}-byte buffer (the binding limit is ${limit}); this op does not split large tensors yet`,
-          { kernel },
-        );
-      }
-      return { binding, resource: { buffer: b } };
-    });
-    entries.push({ binding: buffers.length, resource: { buffer: this.#arena, offset, size: bytes } });
+    const layout = this.#pipelineLayouts.get(pipeline);
+    if (!layout)
+      throw new Error(`backend-webgpu: kernel '${kernel}' has a pipeline this runtime did not create`);
     if (this.debug) this.device.pushErrorScope('validation');
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.#bindGroup(kernel, layout, buffers);
     const pass = this.#beginPass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    if (this.#passPipeline !== pipeline) {
+      pass.setPipeline(pipeline);
+      this.#passPipeline = pipeline;
+    }
+    pass.setBindGroup(0, bindGroup, [offset]);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1);
+    this.dispatchCount++;
     this.#dispatches++;
     if (this.debug) {
       void this.device.popErrorScope().then((error) => {
@@ -280,6 +401,7 @@ export class GpuRuntime {
     if (this.#arenaOffset > 0) this.write(this.#arena, this.#arenaCpu.subarray(0, this.#arenaOffset));
     const encoder = this.#endPass();
     this.device.queue.submit([encoder.finish()]);
+    this.submits++;
     this.#encoder = null;
     this.#dispatches = 0;
     this.#arenaOffset = 0;

@@ -5,8 +5,9 @@
 // seeded sampling, which by default runs on the CPU backend (see README: llvmpipe
 // truncates the WebGPU topk / multinomial loops on GPT-2-sized rows).
 import '@tensorlm/backend-cpu';
+import type { WebGPUBackend } from '@tensorlm/backend-webgpu';
 import '@tensorlm/backend-webgpu';
-import { memory, setBackend } from '@tensorlm/tensor-core';
+import { getBackend, memory, setBackend } from '@tensorlm/tensor-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requiresWebGPU } from '../../../tooling/vitest/requirements.js';
 import { referenceGreedy, tinyGpt } from '../test/helpers.js';
@@ -68,5 +69,21 @@ describe.runIf(available)('generate on webgpu', () => {
     });
     expect(gpu.sequences).toEqual(cpu.sequences);
     expect(gpu.leaked).toBe(0);
+  });
+
+  it('samples on the device over a GPT-2-wide vocabulary: the CPU sampler’s tokens, one submit per token', async () => {
+    await setBackend('webgpu');
+    const runtime = (getBackend() as WebGPUBackend).runtime;
+    const model = tinyGpt({ vocabSize: 50_257, blockSize: 64 });
+    const prompt = [464, 2068, 7586];
+    for (const sampling of [{ topK: 50 }, { topP: 0.9 }]) {
+      const options = { maxNewTokens: 6, doSample: true, temperature: 0.8, seed: 5, ...sampling };
+      const onCpu = await generate(model, prompt, { ...options, sampleOnCpu: true });
+      const submits = runtime.submits;
+      const onDevice = await generate(model, prompt, { ...options, sampleOnCpu: false });
+      expect(runtime.submits - submits).toBe(6);
+      expect(onDevice.sequences).toEqual(onCpu.sequences);
+    }
+    model.dispose();
   });
 });

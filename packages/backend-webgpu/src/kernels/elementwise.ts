@@ -13,6 +13,7 @@ import {
   sizeOf,
   type UnaryOp,
 } from '@tensorlm/tensor-core';
+import { contiguousStrides, forEachBox, type Span } from '../binding-windows.js';
 import { collapseDims, dimRef, ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { elementMain, grid, MATH, wgslType } from './wgsl.js';
@@ -92,17 +93,58 @@ function binaryExpression(op: BinaryKernelOp, t: string): string {
 
 const BOOL_RESULT = new Set<BinaryKernelOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
 
-/** WGSL that turns flat output index `i` into input offsets `off0…offN` via the dims blocks. */
-function broadcastIndex(rank: number, inputs: number): string {
-  const lines = [`var rem = i;`, ...Array.from({ length: inputs }, (_, k) => `var off${k} = 0u;`)];
+/**
+ * WGSL that turns flat index `i` of the (box of the) output into input offsets
+ * `off0…offN` via the dims blocks, starting from each input's base in its span; when
+ * `outStrided`, also the output's offset `offOut` (a box of a larger output).
+ */
+function broadcastIndex(rank: number, inputs: number, outStrided: boolean): string {
+  const bases = Array.from({ length: inputs }, (_, k) => `var off${k} = p.bases.${'xyzw'[k]};`);
+  const lines = [`var rem = i;`, ...bases];
+  if (outStrided) lines.push(`var offOut = p.bases.${'xyzw'[inputs]};`);
+  const targets = [...Array.from({ length: inputs }, (_, k) => [`off${k}`, `p.strides${k}`])];
+  if (outStrided) targets.push(['offOut', 'p.outStrides']);
   // Innermost dimension first; the outermost needs no division (what remains is its index).
   for (let d = rank - 1; d >= 0; d--) {
     const index = d === 0 ? 'rem' : `rem % ${dimRef('p.shape', d)}`;
     lines.push(`{ let c = ${index};${d === 0 ? '' : ` rem = rem / ${dimRef('p.shape', d)};`}`);
-    for (let k = 0; k < inputs; k++) lines.push(`  off${k} = off${k} + c * ${dimRef(`p.strides${k}`, d)};`);
+    for (const [off, block] of targets) lines.push(`  ${off} = ${off} + c * ${dimRef(block!, d)};`);
     lines.push('}');
   }
   return lines.map((l) => `  ${l}`).join('\n');
+}
+
+/**
+ * Runs a broadcasting kernel over `outShape` once per box whose spans fit the binding
+ * limit (once, over everything, when all buffers bind whole), with the layout
+ * collapsed first. `dispatch` gets the box's shape, each operand's strides (inputs,
+ * then the output) and spans, and whether the output is a box of a larger one.
+ */
+function forEachBroadcastBox(
+  rt: GpuRuntime,
+  inputs: readonly { buffer: GPUBuffer; shape: Shape }[],
+  out: GPUBuffer,
+  outShape: Shape,
+  dispatch: (shape: number[], strides: number[][], spans: Span[], outStrided: boolean) => void,
+): void {
+  const layout = collapseDims(outShape, [
+    ...inputs.map((x) => broadcastStrides(x.shape, outShape)),
+    contiguousStrides(outShape),
+  ]);
+  const operands = [...inputs.map((x) => x.buffer), out].map((buffer, k) => ({
+    buffer,
+    offset: 0,
+    strides: layout.strides[k]!,
+  }));
+  forEachBox(layout.shape, operands, rt.bindingLimits, (box, spans) => {
+    const whole = box.shape.every((n, d) => n === layout.shape[d]);
+    dispatch([...box.shape], layout.strides, spans, !whole || spans[inputs.length]!.base !== 0);
+  });
+}
+
+/** The bases block of a broadcasting kernel's params (one per operand, ≤ 4). */
+function bases(spans: readonly Span[]): number[] {
+  return spans.map((s) => s.base);
 }
 
 export function unaryKernel(
@@ -130,30 +172,22 @@ ${elementMain('p.size')}
   rt.dispatch(`unary:${op}`, pipeline, [x, out], new ParamWriter().u32(size), grid(size));
 }
 
+/** A same-shape binary op over `size` elements (one binding range of them). */
 export function binaryKernel(
   rt: GpuRuntime,
   op: BinaryKernelOp,
   a: GpuBinding,
-  aShape: Shape,
   b: GpuBinding,
-  bShape: Shape,
   dtype: DType,
   out: GpuBinding,
-  outShape: Shape,
+  size: number,
 ): void {
   const t = wgslType(dtype);
   const outT = BOOL_RESULT.has(op) ? 'u32' : t;
-  const size = sizeOf(outShape);
-  const same = sizeOf(aShape) === size && sizeOf(bShape) === size;
-  const layout = collapseDims(outShape, [
-    broadcastStrides(aShape, outShape),
-    broadcastStrides(bShape, outShape),
-  ]);
-  const rank = layout.shape.length;
-  const key = `binary:${op}:${dtype}:${same ? 'same' : rank}`;
-  const pipeline = rt.pipeline(key, () =>
-    same
-      ? `${MATH}
+  const key = `binary:${op}:${dtype}:same`;
+  const pipeline = rt.pipeline(
+    key,
+    () => `${MATH}
 struct Params { size: u32 }
 @group(0) @binding(0) var<storage, read> A: array<${t}>;
 @group(0) @binding(1) var<storage, read> B: array<${t}>;
@@ -163,66 +197,116 @@ ${elementMain('p.size')}
   let a = A[i];
   let b = B[i];
   Out[i] = ${binaryExpression(op, t)};
-}`
-      : `${MATH}
-struct Params { size: u32, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2> }
+}`,
+  );
+  rt.dispatch(key, pipeline, [a, b, out], new ParamWriter().u32(size), grid(size));
+}
+
+/** A binary op where a or b broadcasts to `outShape`, split into boxes past the binding limit. */
+export function broadcastBinaryKernel(
+  rt: GpuRuntime,
+  op: BinaryKernelOp,
+  a: GPUBuffer,
+  aShape: Shape,
+  b: GPUBuffer,
+  bShape: Shape,
+  dtype: DType,
+  out: GPUBuffer,
+  outShape: Shape,
+): void {
+  const t = wgslType(dtype);
+  const outT = BOOL_RESULT.has(op) ? 'u32' : t;
+  const inputs = [
+    { buffer: a, shape: aShape },
+    { buffer: b, shape: bShape },
+  ];
+  forEachBroadcastBox(rt, inputs, out, outShape, (shape, strides, spans, outStrided) => {
+    const rank = shape.length;
+    const key = `binary:${op}:${dtype}:${rank}${outStrided ? ':box' : ''}`;
+    const pipeline = rt.pipeline(
+      key,
+      () => `${MATH}
+struct Params { size: u32, bases: vec4<u32>, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2>, outStrides: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> A: array<${t}>;
 @group(0) @binding(1) var<storage, read> B: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> Out: array<${outT}>;
 @group(0) @binding(3) var<uniform> p: Params;
 ${elementMain('p.size')}
-${broadcastIndex(rank, 2)}
+${broadcastIndex(rank, 2, outStrided)}
   let a = A[off0];
   let b = B[off1];
-  Out[i] = ${binaryExpression(op, t)};
+  Out[${outStrided ? 'offOut' : 'i'}] = ${binaryExpression(op, t)};
 }`,
-  );
-  const params = new ParamWriter().u32(size);
-  if (!same) params.dims(layout.shape).dims(layout.strides[0]!).dims(layout.strides[1]!);
-  rt.dispatch(key, pipeline, [a, b, out], params, grid(size));
+    );
+    const size = sizeOf(shape);
+    const params = new ParamWriter()
+      .u32(size)
+      .vec4(bases(spans))
+      .dims(shape)
+      .dims(strides[0]!)
+      .dims(strides[1]!)
+      .dims(strides[2]!);
+    rt.dispatch(
+      key,
+      pipeline,
+      spans.map((s) => s.binding),
+      params,
+      grid(size),
+    );
+  });
 }
 
 export function whereKernel(
   rt: GpuRuntime,
-  cond: GpuBinding,
+  cond: GPUBuffer,
   condShape: Shape,
-  a: GpuBinding,
+  a: GPUBuffer,
   aShape: Shape,
-  b: GpuBinding,
+  b: GPUBuffer,
   bShape: Shape,
-  out: GpuBinding,
+  out: GPUBuffer,
   outShape: Shape,
 ): void {
-  const size = sizeOf(outShape);
-  const layout = collapseDims(outShape, [
-    broadcastStrides(condShape, outShape),
-    broadcastStrides(aShape, outShape),
-    broadcastStrides(bShape, outShape),
-  ]);
-  const rank = layout.shape.length;
-  const key = `where:${rank}`;
-  // Values move as raw 32-bit words, so one pipeline serves every dtype.
-  const pipeline = rt.pipeline(
-    key,
-    () => `
-struct Params { size: u32, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2>, strides2: array<vec4<u32>, 2> }
+  const inputs = [
+    { buffer: cond, shape: condShape },
+    { buffer: a, shape: aShape },
+    { buffer: b, shape: bShape },
+  ];
+  forEachBroadcastBox(rt, inputs, out, outShape, (shape, strides, spans, outStrided) => {
+    const rank = shape.length;
+    const key = `where:${rank}${outStrided ? ':box' : ''}`;
+    // Values move as raw 32-bit words, so one pipeline serves every dtype.
+    const pipeline = rt.pipeline(
+      key,
+      () => `
+struct Params { size: u32, bases: vec4<u32>, shape: array<vec4<u32>, 2>, strides0: array<vec4<u32>, 2>, strides1: array<vec4<u32>, 2>, strides2: array<vec4<u32>, 2>, outStrides: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> C: array<u32>;
 @group(0) @binding(1) var<storage, read> A: array<u32>;
 @group(0) @binding(2) var<storage, read> B: array<u32>;
 @group(0) @binding(3) var<storage, read_write> Out: array<u32>;
 @group(0) @binding(4) var<uniform> p: Params;
 ${elementMain('p.size')}
-${broadcastIndex(rank, 3)}
-  Out[i] = select(B[off2], A[off1], C[off0] != 0u);
+${broadcastIndex(rank, 3, outStrided)}
+  Out[${outStrided ? 'offOut' : 'i'}] = select(B[off2], A[off1], C[off0] != 0u);
 }`,
-  );
-  const params = new ParamWriter()
-    .u32(size)
-    .dims(layout.shape)
-    .dims(layout.strides[0]!)
-    .dims(layout.strides[1]!)
-    .dims(layout.strides[2]!);
-  rt.dispatch(key, pipeline, [cond, a, b, out], params, grid(size));
+    );
+    const size = sizeOf(shape);
+    const params = new ParamWriter()
+      .u32(size)
+      .vec4(bases(spans))
+      .dims(shape)
+      .dims(strides[0]!)
+      .dims(strides[1]!)
+      .dims(strides[2]!)
+      .dims(strides[3]!);
+    rt.dispatch(
+      key,
+      pipeline,
+      spans.map((s) => s.binding),
+      params,
+      grid(size),
+    );
+  });
 }
 
 export function castKernel(

@@ -1,14 +1,15 @@
 // The strided copy behind every movement op (permute, slice, expand, concat), moving
 // raw 32-bit words so one pipeline per rank serves every dtype.
 import { type Shape, type StridedView, sizeOf } from '@tensorlm/tensor-core';
+import { forEachBox } from '../binding-windows.js';
 import { collapseDims, dimRef, ParamWriter } from '../params.js';
-import type { GpuBinding, GpuRuntime } from '../runtime.js';
+import type { GpuRuntime } from '../runtime.js';
 import { elementMain, grid } from './wgsl.js';
 
 export function copyStridedKernel(
   rt: GpuRuntime,
-  src: GpuBinding,
-  dst: GpuBinding,
+  src: GPUBuffer,
+  dst: GPUBuffer,
   shape: Shape,
   from: StridedView,
   to: StridedView,
@@ -42,12 +43,19 @@ ${elementMain('p.size')}
   Dst[t] = Src[s];
 }`,
   );
-  const params = new ParamWriter()
-    .u32(size)
-    .u32(from.offset)
-    .u32(to.offset)
-    .dims(layout.shape)
-    .dims(layout.strides[0]!)
-    .dims(layout.strides[1]!);
-  rt.dispatch(key, pipeline, [src, dst], params, grid(size));
+  const operands = [
+    { buffer: src, offset: from.offset, strides: layout.strides[0]! },
+    { buffer: dst, offset: to.offset, strides: layout.strides[1]! },
+  ];
+  forEachBox(layout.shape, operands, rt.bindingLimits, (box, [s, t]) => {
+    const count = sizeOf(box.shape);
+    const params = new ParamWriter()
+      .u32(count)
+      .u32(s!.base)
+      .u32(t!.base)
+      .dims(box.shape)
+      .dims(layout.strides[0]!)
+      .dims(layout.strides[1]!);
+    rt.dispatch(key, pipeline, [s!.binding, t!.binding], params, grid(count));
+  });
 }

@@ -7,9 +7,10 @@
 //   coroutine switch per SIMD lane group, so 81,920 softmax rows of 20 took 2 s as
 //   workgroups and take milliseconds as threads; on GPUs short rows waste a workgroup.
 import type { RowsLayout } from '@tensorlm/tensor-core';
+import { forEachRowSpan, type RowSpans } from '../binding-windows.js';
 import { IndexKernel, indexErrorWgsl } from '../index-errors.js';
 import { ParamWriter } from '../params.js';
-import type { GpuBinding, GpuRuntime } from '../runtime.js';
+import type { GpuRuntime } from '../runtime.js';
 import { elementMain, grid, INFINITY, WORKGROUP } from './wgsl.js';
 
 /** Workgroup-wide reductions of one f32 per thread (all threads must call them). */
@@ -60,16 +61,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let row = wid.x + wid.y * nwg.x;
   let lane = lid.x;
   let live = row < p.rows;
-  let base = row * p.cols;`;
+  let base = p.wideBase + row * p.cols;
+  let at = p.narrowBase + row;`;
 
 function rowGrid(rows: number): [number, number] {
   const x = Math.min(Math.max(rows, 1), 65535);
   return [x, Math.ceil(Math.max(rows, 1) / x)];
 }
 
-function rows(layout: RowsLayout): ParamWriter {
-  return new ParamWriter().u32(layout.rows).u32(layout.cols);
+/** A window's params: its rows, the row length, and its bases (see forEachRowSpan). */
+function rows(spans: RowSpans, cols: number): ParamWriter {
+  return new ParamWriter().u32(spans.count).u32(cols).u32(spans.wideBase).u32(spans.narrowBase);
 }
+
+/** Every row kernel's params start so. */
+const ROW_PARAMS = 'rows: u32, cols: u32, wideBase: u32, narrowBase: u32';
 
 /** Rows at most this long take one thread each (see the header). */
 const SHORT_ROW = 128;
@@ -98,7 +104,8 @@ const THREAD_ROWS: RowShape = {
   main: `${elementMain('p.rows')}
   let row = i;
   let live = true;
-  let base = row * p.cols;`,
+  let base = p.wideBase + row * p.cols;
+  let at = p.narrowBase + row;`,
   loop: 'for (var c = 0u; c < p.cols; c = c + 1u)',
   max: (v) => v,
   sum: (v) => v,
@@ -125,8 +132,8 @@ function rowShape(layout: RowsLayout): RowShape {
 
 export function softmaxKernel(
   rt: GpuRuntime,
-  x: GpuBinding,
-  out: GpuBinding,
+  x: GPUBuffer,
+  out: GPUBuffer,
   layout: RowsLayout,
   log: boolean,
 ): void {
@@ -136,7 +143,7 @@ export function softmaxKernel(
   const pipeline = rt.pipeline(
     key,
     () => `
-struct Params { rows: u32, cols: u32 }
+struct Params { ${ROW_PARAMS} }
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Out: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
@@ -158,14 +165,16 @@ ${shape.main}
   }
 }`,
   );
-  rt.dispatch(key, pipeline, [x, out], rows(layout), shape.grid(layout.rows));
+  forEachRowSpan(layout.rows, layout.cols, [x, out], [], rt.bindingLimits, (spans) =>
+    rt.dispatch(key, pipeline, spans.wide, rows(spans, layout.cols), shape.grid(spans.count)),
+  );
 }
 
 export function softmaxBackwardKernel(
   rt: GpuRuntime,
-  y: GpuBinding,
-  dy: GpuBinding,
-  dx: GpuBinding,
+  y: GPUBuffer,
+  dy: GPUBuffer,
+  dx: GPUBuffer,
   layout: RowsLayout,
   log: boolean,
 ): void {
@@ -175,7 +184,7 @@ export function softmaxBackwardKernel(
   const pipeline = rt.pipeline(
     key,
     () => `
-struct Params { rows: u32, cols: u32 }
+struct Params { ${ROW_PARAMS} }
 @group(0) @binding(0) var<storage, read> Y: array<f32>;
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
 @group(0) @binding(2) var<storage, read_write> DX: array<f32>;
@@ -191,18 +200,20 @@ ${shape.main}
   }
 }`,
   );
-  rt.dispatch(key, pipeline, [y, dy, dx], rows(layout), shape.grid(layout.rows));
+  forEachRowSpan(layout.rows, layout.cols, [y, dy, dx], [], rt.bindingLimits, (spans) =>
+    rt.dispatch(key, pipeline, spans.wide, rows(spans, layout.cols), shape.grid(spans.count)),
+  );
 }
 
 export function layerNormKernel(
   rt: GpuRuntime,
-  x: GpuBinding,
-  weight: GpuBinding,
-  bias: GpuBinding,
+  x: GPUBuffer,
+  weight: GPUBuffer,
+  bias: GPUBuffer,
   affine: { weight: boolean; bias: boolean },
-  y: GpuBinding,
-  mean: GpuBinding,
-  rstd: GpuBinding,
+  y: GPUBuffer,
+  mean: GPUBuffer,
+  rstd: GPUBuffer,
   layout: RowsLayout,
   eps: number,
 ): void {
@@ -212,7 +223,7 @@ export function layerNormKernel(
   const pipeline = rt.pipeline(
     key,
     () => `
-struct Params { rows: u32, cols: u32, eps: f32 }
+struct Params { ${ROW_PARAMS}, eps: f32 }
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> W: array<f32>;
 @group(0) @binding(2) var<storage, read> Bias: array<f32>;
@@ -241,27 +252,31 @@ ${shape.main}
   let mu = shift + meanShifted;
   let inv = inverseSqrt(max(meanSquares - meanShifted * meanShifted, 0.0) + p.eps);
   if (!live) { return; }
-  if (${shape.first}) { Mean[row] = mu; Rstd[row] = inv; }
+  if (${shape.first}) { Mean[at] = mu; Rstd[at] = inv; }
   ${shape.loop} {
     Y[base + c] = (X[base + c] - mu) * inv${affine.weight ? ' * W[c]' : ' + 0.0 * W[0]'}${affine.bias ? ' + Bias[c]' : ' + 0.0 * Bias[0]'};
   }
 }`,
   );
-  const params = rows(layout).f32(eps);
-  rt.dispatch(key, pipeline, [x, weight, bias, y, mean, rstd], params, shape.grid(layout.rows));
+  forEachRowSpan(layout.rows, layout.cols, [x, y], [mean, rstd], rt.bindingLimits, (spans) => {
+    const [xs, ys] = spans.wide;
+    const [means, rstds] = spans.narrow;
+    const bound = [xs!, weight, bias, ys!, means!, rstds!];
+    rt.dispatch(key, pipeline, bound, rows(spans, layout.cols).f32(eps), shape.grid(spans.count));
+  });
 }
 
 export function layerNormBackwardKernels(
   rt: GpuRuntime,
-  dy: GpuBinding,
-  x: GpuBinding,
-  weight: GpuBinding,
+  dy: GPUBuffer,
+  x: GPUBuffer,
+  weight: GPUBuffer,
   hasWeight: boolean,
-  mean: GpuBinding,
-  rstd: GpuBinding,
-  dx: GpuBinding,
-  dWeight: GpuBinding,
-  dBias: GpuBinding,
+  mean: GPUBuffer,
+  rstd: GPUBuffer,
+  dx: GPUBuffer,
+  dWeight: GPUBuffer,
+  dBias: GPUBuffer,
   layout: RowsLayout,
 ): void {
   if (layout.rows > 0) {
@@ -271,7 +286,7 @@ export function layerNormBackwardKernels(
     const pipeline = rt.pipeline(
       key,
       () => `
-struct Params { rows: u32, cols: u32 }
+struct Params { ${ROW_PARAMS} }
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> W: array<f32>;
@@ -283,7 +298,7 @@ ${shape.header}
 ${shape.main}
   var mu = 0.0;
   var inv = 0.0;
-  if (live) { mu = Mean[row]; inv = Rstd[row]; }
+  if (live) { mu = Mean[at]; inv = Rstd[at]; }
   var g = 0.0;
   var gx = 0.0;
   if (live) {
@@ -303,14 +318,36 @@ ${shape.main}
   }
 }`,
     );
-    rt.dispatch(key, pipeline, [dy, x, weight, mean, rstd, dx], rows(layout), shape.grid(layout.rows));
+    forEachRowSpan(layout.rows, layout.cols, [dy, x, dx], [mean, rstd], rt.bindingLimits, (spans) => {
+      const [dys, xs, dxs] = spans.wide;
+      const [means, rstds] = spans.narrow;
+      const bound = [dys!, xs!, weight, means!, rstds!, dxs!];
+      rt.dispatch(key, pipeline, bound, rows(spans, layout.cols), shape.grid(spans.count));
+    });
   }
-  // dW and dB: one thread per column summing over rows.
-  rt.checkLoop('layerNormBackwardColumns', layout.rows);
-  const columns = rt.pipeline(
-    'layerNormBackwardColumns',
-    () => `
-struct Params { rows: u32, cols: u32 }
+  // dW and dB: one thread per column summing over rows, in windows of rows (past one
+  // binding, or past the adapter's loop limit) that add to what earlier ones wrote.
+  if (layout.cols === 0 || layout.rows === 0) {
+    if (layout.cols > 0) {
+      rt.clear(dWeight, layout.cols * 4);
+      rt.clear(dBias, layout.cols * 4);
+    }
+    return;
+  }
+  const maxRows = Math.max(1, rt.loopLimit - 1);
+  forEachRowSpan(
+    layout.rows,
+    layout.cols,
+    [dy, x],
+    [mean, rstd],
+    rt.bindingLimits,
+    (spans) => {
+      const fold = spans.start > 0;
+      const key = `layerNormBackwardColumns${fold ? ':fold' : ''}`;
+      const columns = rt.pipeline(
+        key,
+        () => `
+struct Params { ${ROW_PARAMS} }
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Mean: array<f32>;
@@ -319,33 +356,37 @@ struct Params { rows: u32, cols: u32 }
 @group(0) @binding(5) var<storage, read_write> DB: array<f32>;
 @group(0) @binding(6) var<uniform> p: Params;
 ${elementMain('p.cols')}
-  var gw = 0.0;
-  var gb = 0.0;
+  var gw = ${fold ? 'DW[i]' : '0.0'};
+  var gb = ${fold ? 'DB[i]' : '0.0'};
   for (var r = 0u; r < p.rows; r = r + 1u) {
-    let d = DY[r * p.cols + i];
-    gw = gw + d * (X[r * p.cols + i] - Mean[r]) * Rstd[r];
+    let d = DY[p.wideBase + r * p.cols + i];
+    gw = gw + d * (X[p.wideBase + r * p.cols + i] - Mean[p.narrowBase + r]) * Rstd[p.narrowBase + r];
     gb = gb + d;
   }
   DW[i] = gw;
   DB[i] = gb;
 }`,
+      );
+      const [dys, xs] = spans.wide;
+      const [means, rstds] = spans.narrow;
+      rt.dispatch(
+        key,
+        columns,
+        [dys!, xs!, means!, rstds!, dWeight, dBias],
+        rows(spans, layout.cols),
+        grid(layout.cols),
+      );
+    },
+    maxRows,
   );
-  if (layout.cols > 0)
-    rt.dispatch(
-      'layerNormBackwardColumns',
-      columns,
-      [dy, x, mean, rstd, dWeight, dBias],
-      rows(layout),
-      grid(layout.cols),
-    );
 }
 
 export function crossEntropyKernel(
   rt: GpuRuntime,
-  logits: GpuBinding,
-  targets: GpuBinding,
-  losses: GpuBinding,
-  logSumExp: GpuBinding,
+  logits: GPUBuffer,
+  targets: GPUBuffer,
+  losses: GPUBuffer,
+  logSumExp: GPUBuffer,
   layout: RowsLayout,
   ignoreIndex: number,
 ): void {
@@ -355,7 +396,7 @@ export function crossEntropyKernel(
   const pipeline = rt.pipeline(
     key,
     () => `
-struct Params { rows: u32, cols: u32, ignore: i32 }
+struct Params { ${ROW_PARAMS}, ignore: i32 }
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> Target: array<i32>;
 @group(0) @binding(2) var<storage, read_write> Loss: array<f32>;
@@ -372,31 +413,35 @@ ${shape.main}
   total = ${shape.sum('total')};
   if (!live || !(${shape.first})) { return; }
   let lse = peak + log(total);
-  Lse[row] = lse;
-  let t = Target[row];
-  if (t == p.ignore) { Loss[row] = 0.0; }
+  Lse[at] = lse;
+  let t = Target[at];
+  if (t == p.ignore) { Loss[at] = 0.0; }
   else if (t < 0 || u32(t) >= p.cols) {
-    Loss[row] = 0.0;
+    Loss[at] = 0.0;
     reportBadIndex(${IndexKernel.crossEntropy}u, t, p.cols, p.ignore);
-  } else { Loss[row] = lse - X[base + u32(t)]; }
+  } else { Loss[at] = lse - X[base + u32(t)]; }
 }`,
   );
-  rt.dispatch(
-    key,
-    pipeline,
-    [logits, targets, losses, logSumExp, rt.indexErrorFlag()],
-    rows(layout).i32(ignoreIndex),
-    shape.grid(layout.rows),
+  forEachRowSpan(
+    layout.rows,
+    layout.cols,
+    [logits],
+    [targets, losses, logSumExp],
+    rt.bindingLimits,
+    (spans) => {
+      const bound = [...spans.wide, ...spans.narrow, rt.indexErrorFlag()];
+      rt.dispatch(key, pipeline, bound, rows(spans, layout.cols).i32(ignoreIndex), shape.grid(spans.count));
+    },
   );
 }
 
 export function crossEntropyBackwardKernel(
   rt: GpuRuntime,
-  logits: GpuBinding,
-  targets: GpuBinding,
-  logSumExp: GpuBinding,
-  dLosses: GpuBinding,
-  dLogits: GpuBinding,
+  logits: GPUBuffer,
+  targets: GPUBuffer,
+  logSumExp: GPUBuffer,
+  dLosses: GPUBuffer,
+  dLogits: GPUBuffer,
   layout: RowsLayout,
   ignoreIndex: number,
 ): void {
@@ -405,7 +450,7 @@ export function crossEntropyBackwardKernel(
   const pipeline = rt.pipeline(
     'crossEntropyBackward',
     () => `
-struct Params { rows: u32, cols: u32, ignore: i32 }
+struct Params { ${ROW_PARAMS}, ignore: i32 }
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> Target: array<i32>;
 @group(0) @binding(2) var<storage, read> Lse: array<f32>;
@@ -416,20 +461,22 @@ ${indexErrorWgsl(5)}
 ${elementMain('p.rows * p.cols')}
   let row = i / p.cols;
   let c = i % p.cols;
-  let t = Target[row];
-  if (t == p.ignore) { DX[i] = 0.0; return; }
+  let at = p.narrowBase + row;
+  let t = Target[at];
+  let e = p.wideBase + i;
+  if (t == p.ignore) { DX[e] = 0.0; return; }
   if (c == 0u && (t < 0 || u32(t) >= p.cols)) {
     reportBadIndex(${IndexKernel.crossEntropyBackward}u, t, p.cols, p.ignore);
   }
   let onehot = select(0.0, 1.0, i32(c) == t);
-  DX[i] = (exp(X[i] - Lse[row]) - onehot) * DLoss[row];
+  DX[e] = (exp(X[e] - Lse[at]) - onehot) * DLoss[at];
 }`,
   );
-  rt.dispatch(
-    'crossEntropyBackward',
-    pipeline,
-    [logits, targets, logSumExp, dLosses, dLogits, rt.indexErrorFlag()],
-    rows(layout).i32(ignoreIndex),
-    grid(total),
-  );
+  const wide = [logits, dLogits];
+  forEachRowSpan(layout.rows, layout.cols, wide, [targets, logSumExp, dLosses], rt.bindingLimits, (spans) => {
+    const [xs, dxs] = spans.wide;
+    const bound = [xs!, ...spans.narrow, dxs!, rt.indexErrorFlag()];
+    const params = rows(spans, layout.cols).i32(ignoreIndex);
+    rt.dispatch('crossEntropyBackward', pipeline, bound, params, grid(spans.count * layout.cols));
+  });
 }

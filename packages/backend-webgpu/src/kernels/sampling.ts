@@ -1,10 +1,13 @@
 // Random draws with tensor-core's counter-based generator ported to WGSL (the same
-// 32-bit hash, so CPU and GPU produce the same stream), top-k per row by repeated
-// selection (k is small in practice), and multinomial sampling by inverse CDF.
+// 32-bit hash, so CPU and GPU produce the same stream), and multinomial sampling by
+// inverse CDF — over a vocabulary-wide row by chunks, so no invocation loops past
+// llvmpipe's limit (top-k lives in topk.ts).
 import { type RandomParams, type RowsLayout, rng } from '@tensorlm/tensor-core';
+import { forEachRowGroupWindow, WORD } from '../binding-windows.js';
 import { ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
-import { elementMain, grid, wgslType } from './wgsl.js';
+import { LOOP_BUDGET } from './topk.js';
+import { elementMain, grid } from './wgsl.js';
 
 const RNG = /* wgsl */ `
 fn mix32(x0: u32) -> u32 {
@@ -63,68 +66,36 @@ ${elementMain('p.size')}
   );
 }
 
-export function topkKernel(
-  rt: GpuRuntime,
-  x: GpuBinding,
-  dtype: 'f32' | 'i32',
-  values: GpuBinding,
-  indices: GpuBinding,
-  layout: RowsLayout,
-  k: number,
-  largest: boolean,
-): void {
-  if (layout.rows === 0 || k === 0) return;
-  const t = wgslType(dtype);
-  const key = `topk:${dtype}:${largest}`;
-  rt.checkLoop(key, k * layout.cols);
-  const ahead = largest ? 'v > pv' : 'v < pv';
-  const pipeline = rt.pipeline(
-    key,
-    () => `
-struct Params { rows: u32, cols: u32, k: u32 }
-@group(0) @binding(0) var<storage, read> X: array<${t}>;
-@group(0) @binding(1) var<storage, read_write> Values: array<${t}>;
-@group(0) @binding(2) var<storage, read_write> Indices: array<i32>;
-@group(0) @binding(3) var<uniform> p: Params;
-// a ranks before (pv, pi): ${largest ? 'larger' : 'smaller'} value first, lower index first on ties.
-fn ranksBefore(v: ${t}, i: u32, pv: ${t}, pi: u32) -> bool {
-  return ${ahead} || (v == pv && i < pi);
+/**
+ * How a multinomial draw runs: one invocation per row walking it (short rows), or by
+ * chunks of `chunk` columns — a pass summing each chunk, then one invocation per row
+ * that finds the chunk where the draw lands and walks only that chunk.
+ */
+export type MultinomialPlan =
+  | { readonly kind: 'row' }
+  | { readonly kind: 'chunks'; readonly chunk: number; readonly chunks: number };
+
+/** Loop iterations of the one-pass kernel per row. */
+function rowIterations(cols: number, samples: number, replacement: boolean): number {
+  return samples * 2 * cols + (replacement ? 0 : samples * samples * cols);
 }
-${elementMain('p.rows')}
-  let base = i * p.cols;
-  var hasPrevious = false;
-  var pv = X[base];
-  var pi = 0u;
-  for (var s = 0u; s < p.k; s = s + 1u) {
-    var found = false;
-    var bv = X[base];
-    var bi = 0u;
-    for (var c = 0u; c < p.cols; c = c + 1u) {
-      let v = X[base + c];
-      if (hasPrevious && !ranksBefore(pv, pi, v, c)) { continue; }
-      if (!found || ranksBefore(v, c, bv, bi)) { bv = v; bi = c; found = true; }
-    }
-    Values[i * p.k + s] = bv;
-    Indices[i * p.k + s] = i32(bi);
-    pv = bv;
-    pi = bi;
-    hasPrevious = true;
-  }
-}`,
-  );
-  rt.dispatch(
-    key,
-    pipeline,
-    [x, values, indices],
-    new ParamWriter().u32(layout.rows).u32(layout.cols).u32(k),
-    grid(layout.rows),
-  );
+
+/** Plans a draw of `samples` per row of `cols` weights (pure: unit-tested without a GPU). */
+export function planMultinomial(cols: number, samples: number, replacement: boolean): MultinomialPlan {
+  if (rowIterations(cols, samples, replacement) <= 4 * 1024) return { kind: 'row' };
+  const chunk = Math.ceil(Math.sqrt(cols));
+  const chunks = Math.ceil(cols / chunk);
+  // Per sample: the total and the walk over chunk sums (each less the picks in it
+  // without replacement), then one chunk, checking earlier picks per column.
+  const perSample = replacement ? 2 * chunks + chunk : 2 * chunks * (1 + samples) + chunk * (1 + samples);
+  if (samples * perSample > LOOP_BUDGET) return { kind: 'row' }; // the row kernel names the limit
+  return { kind: 'chunks', chunk, chunks };
 }
 
 export function multinomialKernel(
   rt: GpuRuntime,
-  probs: GpuBinding,
-  out: GpuBinding,
+  probs: GPUBuffer,
+  out: GPUBuffer,
   layout: RowsLayout,
   numSamples: number,
   replacement: boolean,
@@ -132,27 +103,43 @@ export function multinomialKernel(
   offset: number,
 ): void {
   if (layout.rows === 0) return;
+  const plan = planMultinomial(layout.cols, numSamples, replacement);
+  if (plan.kind === 'chunks') {
+    chunkedMultinomial(
+      rt,
+      probs,
+      out,
+      layout,
+      numSamples,
+      replacement,
+      seed,
+      offset,
+      plan.chunk,
+      plan.chunks,
+    );
+    return;
+  }
   const key = `multinomial:${replacement}`;
-  rt.checkLoop(key, numSamples * 2 * layout.cols + (replacement ? 0 : numSamples * numSamples * layout.cols));
+  rt.checkLoop(key, rowIterations(layout.cols, numSamples, replacement));
   const excluded = replacement ? 'false' : `isPicked(r, c, s)`;
   const pipeline = rt.pipeline(
     key,
     () => `${RNG}
-struct Params { k0: u32, k1: u32, offLo: u32, offHi: u32, rows: u32, cols: u32, samples: u32 }
+struct Params { k0: u32, k1: u32, offLo: u32, offHi: u32, rows: u32, cols: u32, samples: u32, firstRow: u32, pBase: u32, outBase: u32 }
 @group(0) @binding(0) var<storage, read> P: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Out: array<i32>;
 @group(0) @binding(2) var<uniform> p: Params;
 fn isPicked(r: u32, c: u32, s: u32) -> bool {
-  for (var q = 0u; q < s; q = q + 1u) { if (Out[r * p.samples + q] == i32(c)) { return true; } }
+  for (var q = 0u; q < s; q = q + 1u) { if (Out[p.outBase + r * p.samples + q] == i32(c)) { return true; } }
   return false;
 }
 ${elementMain('p.rows')}
   let r = i;
-  let base = r * p.cols;
+  let base = p.pBase + r * p.cols;
   for (var s = 0u; s < p.samples; s = s + 1u) {
     var total = 0.0;
     for (var c = 0u; c < p.cols; c = c + 1u) { if (!(${excluded})) { total = total + max(P[base + c], 0.0); } }
-    let u = uniformAt(p.k0, p.k1, p.offLo, p.offHi, r * p.samples + s) * total;
+    let u = uniformAt(p.k0, p.k1, p.offLo, p.offHi, (p.firstRow + r) * p.samples + s) * total;
     var cumulative = 0.0;
     var pick = -1;
     var lastPositive = -1;
@@ -164,10 +151,153 @@ ${elementMain('p.rows')}
       if (u < cumulative) { pick = i32(c); break; }
     }
     if (pick < 0) { pick = lastPositive; }
-    Out[r * p.samples + s] = pick;
+    Out[p.outBase + r * p.samples + s] = pick;
   }
 }`,
   );
-  const params = streamParams(seed, offset).u32(layout.rows).u32(layout.cols).u32(numSamples);
-  rt.dispatch(key, pipeline, [probs, out], params, grid(layout.rows));
+  const groups = [
+    { buffers: [probs], rowLength: layout.cols },
+    { buffers: [out], rowLength: numSamples },
+  ];
+  forEachRowGroupWindow(layout.rows, groups, rt.bindingLimits, (first, count, [ps, outs]) => {
+    const params = streamParams(seed, offset)
+      .u32(count)
+      .u32(layout.cols)
+      .u32(numSamples)
+      .u32(first)
+      .u32(ps!.base)
+      .u32(outs!.base);
+    rt.dispatch(key, pipeline, [...ps!.bindings, ...outs!.bindings], params, grid(count));
+  });
+}
+
+/** Multinomial by chunks (see MultinomialPlan): the same draws as the row kernel, up to rounding. */
+function chunkedMultinomial(
+  rt: GpuRuntime,
+  probs: GPUBuffer,
+  out: GPUBuffer,
+  layout: RowsLayout,
+  numSamples: number,
+  replacement: boolean,
+  seed: number,
+  offset: number,
+  chunk: number,
+  chunks: number,
+): void {
+  const { rows, cols } = layout;
+  const sums = rt.allocate(rows * chunks * WORD);
+  const sumPipeline = rt.pipeline(
+    'multinomialChunkSums',
+    () => `
+struct Params { rows: u32, cols: u32, chunk: u32, chunks: u32, pBase: u32, sBase: u32 }
+@group(0) @binding(0) var<storage, read> P: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Sums: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+${elementMain('p.rows * p.chunks')}
+  let row = i / p.chunks;
+  let start = (i % p.chunks) * p.chunk;
+  let end = min(start + p.chunk, p.cols);
+  var total = 0.0;
+  for (var c = start; c < end; c = c + 1u) { total = total + max(P[p.pBase + row * p.cols + c], 0.0); }
+  Sums[p.sBase + i] = total;
+}`,
+  );
+  const excluded = replacement ? 'false' : 'isPicked(r, c, s)';
+  const key = `multinomialChunks:${replacement}`;
+  const pick = rt.pipeline(
+    key,
+    () => `${RNG}
+struct Params { k0: u32, k1: u32, offLo: u32, offHi: u32, rows: u32, cols: u32, samples: u32, firstRow: u32, chunk: u32, chunks: u32, pBase: u32, sBase: u32, outBase: u32 }
+@group(0) @binding(0) var<storage, read> P: array<f32>;
+@group(0) @binding(1) var<storage, read> Sums: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Out: array<i32>;
+@group(0) @binding(3) var<uniform> p: Params;
+fn isPicked(r: u32, c: u32, s: u32) -> bool {
+  for (var q = 0u; q < s; q = q + 1u) { if (Out[p.outBase + r * p.samples + q] == i32(c)) { return true; } }
+  return false;
+}
+// The weight earlier samples of row r took out of chunk k (none with replacement).
+fn pickedIn(r: u32, k: u32, s: u32) -> f32 {
+  var taken = 0.0;
+  ${
+    replacement
+      ? ''
+      : `for (var q = 0u; q < s; q = q + 1u) {
+    let c = u32(Out[p.outBase + r * p.samples + q]);
+    if (c / p.chunk == k) { taken = taken + max(P[p.pBase + r * p.cols + c], 0.0); }
+  }`
+  }
+  return taken;
+}
+${elementMain('p.rows')}
+  let r = i;
+  let base = p.pBase + r * p.cols;
+  let sums = p.sBase + r * p.chunks;
+  for (var s = 0u; s < p.samples; s = s + 1u) {
+    var total = 0.0;
+    for (var k = 0u; k < p.chunks; k = k + 1u) { total = total + (Sums[sums + k] - pickedIn(r, k, s)); }
+    let u = uniformAt(p.k0, p.k1, p.offLo, p.offHi, (p.firstRow + r) * p.samples + s) * total;
+    // The chunk where the draw lands (the last one with weight left, if rounding overshoots).
+    var cumulative = 0.0;
+    var landed = -1;
+    var lastWithWeight = 0u;
+    var before = 0.0;
+    for (var k = 0u; k < p.chunks; k = k + 1u) {
+      let left = Sums[sums + k] - pickedIn(r, k, s);
+      if (left <= 0.0) { continue; }
+      lastWithWeight = k;
+      before = cumulative;
+      cumulative = cumulative + left;
+      if (u < cumulative) { landed = i32(k); break; }
+    }
+    let k = select(lastWithWeight, u32(landed), landed >= 0);
+    cumulative = before;
+    var pick = -1;
+    var lastPositive = -1;
+    let end = min((k + 1u) * p.chunk, p.cols);
+    for (var c = k * p.chunk; c < end; c = c + 1u) {
+      let w = P[base + c];
+      if (w <= 0.0 || ${excluded}) { continue; }
+      lastPositive = i32(c);
+      cumulative = cumulative + w;
+      if (u < cumulative) { pick = i32(c); break; }
+    }
+    if (pick < 0) { pick = lastPositive; }
+    Out[p.outBase + r * p.samples + s] = pick;
+  }
+}`,
+  );
+  const groups = [
+    { buffers: [probs], rowLength: cols },
+    { buffers: [sums.buffer], rowLength: chunks },
+    { buffers: [out], rowLength: numSamples },
+  ];
+  forEachRowGroupWindow(rows, groups, rt.bindingLimits, (first, count, [ps, ss, outs]) => {
+    const sumParams = new ParamWriter()
+      .u32(count)
+      .u32(cols)
+      .u32(chunk)
+      .u32(chunks)
+      .u32(ps!.base)
+      .u32(ss!.base);
+    rt.dispatch(
+      'multinomialChunkSums',
+      sumPipeline,
+      [...ps!.bindings, ...ss!.bindings],
+      sumParams,
+      grid(count * chunks),
+    );
+    const params = streamParams(seed, offset)
+      .u32(count)
+      .u32(cols)
+      .u32(numSamples)
+      .u32(first)
+      .u32(chunk)
+      .u32(chunks)
+      .u32(ps!.base)
+      .u32(ss!.base)
+      .u32(outs!.base);
+    rt.dispatch(key, pick, [...ps!.bindings, ...ss!.bindings, ...outs!.bindings], params, grid(count));
+  });
+  rt.release(sums);
 }

@@ -10,19 +10,23 @@ export function wgslType(dtype: DType): 'f32' | 'i32' | 'u32' {
   return dtype === 'f32' ? 'f32' : dtype === 'i32' ? 'i32' : 'u32';
 }
 
-/** Workgroup counts for `threads` threads of `WORKGROUP` each. */
-export function grid(threads: number): [number, number] {
-  const groups = Math.max(1, Math.ceil(threads / WORKGROUP));
+/** Workgroup counts for `threads` threads of `workgroup` each. */
+export function grid(threads: number, workgroup = WORKGROUP): [number, number] {
+  const groups = Math.max(1, Math.ceil(threads / workgroup));
   const x = Math.min(groups, 65535);
   return [x, Math.ceil(groups / x)];
 }
 
-/** Entry point header: `i` is the flat thread index; returns past `limit`. */
-export function elementMain(limit: string): string {
+/**
+ * Entry point header: `i` is the flat thread index; returns past `limit`. Kernels whose
+ * threads each loop long take a small `workgroup`, so that few threads still spread
+ * over every core (llvmpipe runs a workgroup on one).
+ */
+export function elementMain(limit: string, workgroup = WORKGROUP): string {
   return /* wgsl */ `
-@compute @workgroup_size(${WORKGROUP})
+@compute @workgroup_size(${workgroup})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * ${WORKGROUP}u;
+  let i = gid.x + gid.y * nwg.x * ${workgroup}u;
   if (i >= ${limit}) { return; }`;
 }
 

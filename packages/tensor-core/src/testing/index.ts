@@ -11,4 +11,10 @@ export {
 } from './assert.js';
 export { type InputSpec, type OpCase, opCases } from './cases.js';
 export { type ConformanceHost, type ConformanceOptions, runBackendConformance } from './conformance.js';
+export {
+  type AgreementCase,
+  type LargeTensorConformanceOptions,
+  largeTensorCases,
+  runLargeTensorConformance,
+} from './large-tensors.js';
 export * as reference from './reference.js';

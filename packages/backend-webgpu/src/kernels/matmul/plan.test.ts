@@ -52,23 +52,66 @@ describe('planMatmul', () => {
       sliced: { ...p, k: 1712, batchShape: [6], aBatchStrides: [1712 * 64], bBatchStrides: [1712 * 192] },
     });
   });
+});
 
-  it('blocks a tied LM head past one binding into rows of C × rows of W', () => {
-    // x (10 × 24) · Wᵀ (W: 200 × 24) with 1 KiB bindings of 256 floats, 16-byte offsets:
-    // C's rows of 200 allow one row per block, W's rows of 24 allow ⌊256 / 24⌋ = 10.
-    const plan = planMatmul(product(10, 200, 24, { transB: true }), {
-      maxBindingBytes: 1024,
-      offsetAlignment: 16,
-    });
+describe('planMatmul past one binding (1 KiB bindings: 256 floats, 253 from an unaligned start)', () => {
+  const KIB = { maxBindingBytes: 1024, offsetAlignment: 16 };
+
+  it('blocks a tied LM head x · Wᵀ into C rows × W rows', () => {
+    // x 10 × 24 fits; W (200 × 24) and C (10 × 200) do not. W's rows: ⌊(253 − 24) / 24⌋ + 1
+    // = 10 per block; then C's: ⌊(253 − 10) / 200⌋ + 1 = 2. 5 × 20 blocks, k whole.
+    const plan = planMatmul(product(10, 200, 24, { transB: true }), KIB);
     if (plan.kind !== 'blocks') throw new Error(`expected blocks, got ${plan.kind}`);
-    expect(plan.rows).toHaveLength(10);
-    expect(plan.rows[9]).toEqual({ start: 9, count: 1 });
-    expect(plan.cols).toHaveLength(20);
-    expect(plan.cols[19]).toEqual({ start: 190, count: 10 });
+    expect(plan.blocks).toHaveLength(100);
+    expect(plan.blocks[99]).toEqual({
+      batchStart: 0,
+      batches: 1,
+      rows: { start: 8, count: 2 },
+      cols: { start: 190, count: 10 },
+      depth: { start: 0, count: 24 },
+      accumulate: false,
+    });
   });
 
-  it('leaves other layouts past the limit to the dispatch, which names the limit', () => {
-    const limits = { maxBindingBytes: 1024, offsetAlignment: 16 };
-    expect(planMatmul(product(10, 200, 24), limits)).toEqual({ kind: 'direct' });
+  it("splits the head's weight gradient dyᵀ · x over k, adding later k blocks to C", () => {
+    // C (200 × 24): ⌊(253 − 24) / 24⌋ + 1 = 10 rows per block; then dyᵀ (dy is 10 × 200)
+    // spans 9 + 200·(k − 1) + 1 over a block: k blocks of ⌊(253 − 10) / 200⌋ + 1 = 2.
+    const plan = planMatmul(product(200, 24, 10, { transA: true }), KIB);
+    if (plan.kind !== 'blocks') throw new Error(`expected blocks, got ${plan.kind}`);
+    expect(plan.blocks).toHaveLength(100);
+    expect(plan.blocks.slice(0, 5).map((b) => [b.rows.start, b.depth.start, b.accumulate])).toEqual([
+      [0, 0, false],
+      [0, 2, true],
+      [0, 4, true],
+      [0, 6, true],
+      [0, 8, true],
+    ]);
+  });
+
+  it('groups small batches while each span over the group fits', () => {
+    // 64 batches of 4 × 8 · (4 × 8)ᵀ: A's batches lie 32 apart, so a group of g spans
+    // 32(g − 1) + 32 ≤ 253: 7 batches per group.
+    const p = product(4, 4, 8, {
+      transB: true,
+      batchShape: [64],
+      aBatchStrides: [32],
+      bBatchStrides: [32],
+    });
+    const plan = planMatmul(p, KIB);
+    if (plan.kind !== 'blocks') throw new Error(`expected blocks, got ${plan.kind}`);
+    expect(plan.blocks.map((b) => b.batches)).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 7, 1]);
+    expect(plan.blocks[9]!.batchStart).toBe(63);
+  });
+
+  it('cuts k past what one invocation loops (llvmpipe) into blocks that add up', () => {
+    // ⌊(65,535 − 8) / 17⌋ · 16 = 61,664 per block: 200,000 in 4 blocks of 50,000.
+    const plan = planMatmul(product(4, 4, 200_000), UNLIMITED, 65_535);
+    if (plan.kind !== 'blocks') throw new Error(`expected blocks, got ${plan.kind}`);
+    expect(plan.blocks.map((b) => [b.depth.start, b.depth.count, b.accumulate])).toEqual([
+      [0, 50_000, false],
+      [50_000, 50_000, true],
+      [100_000, 50_000, true],
+      [150_000, 50_000, true],
+    ]);
   });
 });
