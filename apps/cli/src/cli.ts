@@ -17,6 +17,7 @@ import { embedCommand } from './commands/embed.js';
 import { fillMaskCommand } from './commands/fill-mask.js';
 import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
+import { searchCommand } from './commands/search.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { trainCommand } from './commands/train.js';
 import { CliError } from './errors.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   fillMaskCommand,
   generateCommand,
   inspectCommand,
+  searchCommand,
   tokenizeCommand,
   trainCommand,
 ] as Command[];
@@ -86,12 +88,15 @@ export function parseCommandLine<S extends z.ZodObject>(
   const subcommands = command.subcommands;
   if (subcommands) {
     subcommand = positional[0];
-    const choices = Object.entries(subcommands)
-      .map(([name, spec]) => `'tensorlm ${command.name} ${name}' (${spec.summary})`)
-      .join(' or ');
-    if (subcommand === undefined) throw new UsageError(`say which: ${choices}`);
+    // One line per subcommand: five of them read as a menu, not as a sentence of "or"s.
+    const names = Object.keys(subcommands).map((name) => `tensorlm ${command.name} ${name}`);
+    const width = Math.max(...names.map((n) => n.length)) + 2;
+    const choices = Object.values(subcommands)
+      .map((spec, i) => `\n  ${names[i]!.padEnd(width)}${spec.summary}`)
+      .join('');
+    if (subcommand === undefined) throw new UsageError(`say which:${choices}`);
     if (!Object.hasOwn(subcommands, subcommand))
-      throw new UsageError(`unknown subcommand '${subcommand}': say ${choices}`);
+      throw new UsageError(`unknown subcommand '${subcommand}'; say which:${choices}`);
     for (const name of Object.keys(flags)) {
       const owners = Object.entries(subcommands)
         .filter(([, spec]) => (spec.options as readonly string[] | undefined)?.includes(name))

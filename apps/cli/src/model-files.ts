@@ -20,6 +20,7 @@ import {
   BertModel,
   GPT2LMHeadModel,
   GPT2Model,
+  LSTMLanguageModel,
   type Module,
 } from '@tensorlm/nn';
 import { TensorlmError } from '@tensorlm/tensor-core';
@@ -38,7 +39,7 @@ export const TOKENIZER_FILE = 'tokenizer.json';
 
 /** What a run was trained on, so `generate` can encode prompts and judge samples. */
 export const taskSchema = z.object({
-  task: z.enum(['grammar', 'text']),
+  task: z.enum(['grammar', 'text', 'embeddings', 'reviews', 'mlm']),
   /** The tokenizer as named at training time (gpt2, char, …); its JSON sits beside. */
   tokenizer: z.string(),
   /** For `text`: the corpus file it was trained on. */
@@ -170,7 +171,10 @@ export async function loadLocated(
 export type ModelKind = 'causal-lm' | 'masked-lm' | 'encoder' | 'sequence-classification' | 'any';
 
 const KIND_CHECKS: Record<Exclude<ModelKind, 'any'>, { what: string; fits: (model: Module) => boolean }> = {
-  'causal-lm': { what: 'a causal LM (GPT2LMHeadModel)', fits: (m) => m instanceof GPT2LMHeadModel },
+  'causal-lm': {
+    what: 'a causal LM (GPT2LMHeadModel or LSTMLanguageModel)',
+    fits: (m) => m instanceof GPT2LMHeadModel || m instanceof LSTMLanguageModel,
+  },
   'masked-lm': { what: 'a masked LM (BertForMaskedLM)', fits: (m) => m instanceof BertForMaskedLM },
   encoder: {
     what: 'a BERT or GPT-2 model',

@@ -52,6 +52,14 @@ export {
   padCollate,
   type SequenceLike,
 } from './loader/pad.js';
+export {
+  type MaskedSequence,
+  type MlmBatch,
+  type MlmCollateShape,
+  MlmMasking,
+  type MlmMaskingOptions,
+  mlmCollate,
+} from './mlm/masking.js';
 export { deriveSeed, hashSeed, Rng, type Seed } from './random/rng.js';
 export { splitSentences } from './reviews/sentences.js';
 export type { TokenEncoder } from './text/encoder.js';

@@ -3,9 +3,10 @@
 // adapter that makes nn's GPT2LMHeadModel one. The adapter only renames: nn's forward
 // takes the cache, the attention mask, position ids (a left-padded prompt starts at
 // position 0) and `logitsToKeep` itself.
-import { GPT2LMHeadModel, type LayerPast } from '@tensorlm/nn';
+import { GPT2LMHeadModel, type LayerPast, LSTMLanguageModel } from '@tensorlm/nn';
 import { type Backend, disposeTensors, type Tensor } from '@tensorlm/tensor-core';
 import { DecodingError } from './errors.js';
+import { LSTMCausalLM } from './lstm-adapter.js';
 
 export interface CausalLMForwardOptions<Past = unknown> {
   /** The cache a previous call returned; `ids` are then the tokens after it. */
@@ -97,8 +98,9 @@ export class GPT2CausalLM implements CausalLM<LayerPast[]> {
   }
 }
 
-/** A CausalLM as is, or nn's GPT2LMHeadModel wrapped in a GPT2CausalLM. */
-export function asCausalLM(model: CausalLM | GPT2LMHeadModel): CausalLM {
+/** A CausalLM as is, or nn's GPT2LMHeadModel / LSTMLanguageModel wrapped in its adapter. */
+export function asCausalLM(model: CausalLM | GPT2LMHeadModel | LSTMLanguageModel): CausalLM {
+  if (model instanceof LSTMLanguageModel) return new LSTMCausalLM(model);
   // instanceof, or its shape (a second copy of @tensorlm/nn in node_modules fails instanceof).
   const gpt = model as Partial<GPT2LMHeadModel>;
   const gptLike = gpt.transformer !== undefined && gpt.lm_head !== undefined && gpt.config?.vocabSize;

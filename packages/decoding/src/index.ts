@@ -11,6 +11,7 @@ export {
   GPT2CausalLM,
 } from './causal-lm.js';
 export { DecodingError } from './errors.js';
+export { LSTMCausalLM } from './lstm-adapter.js';
 export {
   type FinishReason,
   type GenerateOutput,

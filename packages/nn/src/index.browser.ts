@@ -36,7 +36,13 @@ export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { FeedForward, type FeedForwardOptions } from './layers/feed-forward.js';
 export { LayerNorm, type LayerNormOptions } from './layers/layer-norm.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
-export { LSTM, type LSTMOutput, type LSTMState } from './layers/lstm.js';
+export {
+  LSTM,
+  type LSTMForwardOptions,
+  type LSTMOptions,
+  type LSTMOutput,
+  type LSTMState,
+} from './layers/lstm.js';
 export { PositionalEncoding, sinusoidalTable } from './layers/positional-encoding.js';
 export { TransformerBlock, type TransformerBlockOptions } from './layers/transformer-block.js';
 export {
@@ -82,6 +88,18 @@ export {
   type GPTModelOutput,
   type LayerPast,
 } from './models/gpt.js';
+export {
+  LSTM_LM_MODEL_TYPE,
+  type LSTMLMConfig,
+  type LSTMLMConfigInput,
+  type LSTMLMForwardOptions,
+  type LSTMLMOutput,
+  LSTMLanguageModel,
+  lstmLmConfig,
+  lstmLmConfigFromHF,
+  lstmLmConfigSchema,
+  lstmLmConfigToHF,
+} from './models/lstm-lm.js';
 export {
   GPT_PRESETS,
   type GPTConfig,

@@ -53,7 +53,28 @@ export {
   measureLmLosses,
   shiftBatch,
 } from './lm/causal-lm.js';
-export { type CausalLmTrainerSetup, causalLmTrainer } from './lm/lm-trainer.js';
+export {
+  maskedMeanPool,
+  type SentenceBatch,
+  type SentenceEncoder,
+  type SentenceSourceOptions,
+  type SimcseLossOptions,
+  sentenceBatchSource,
+  simcseLoss,
+} from './lm/contrastive.js';
+export {
+  type CausalLmTrainerSetup,
+  causalLmTrainer,
+  type MaskedLmTrainerSetup,
+  maskedLmTrainer,
+} from './lm/lm-trainer.js';
+export {
+  type MaskedLmBatch,
+  type MaskedLogitsModel,
+  maskedLmLogits,
+  maskedLmLoss,
+  maskedLmMetrics,
+} from './lm/masked-lm.js';
 export { Adam, type AdamHyper, type AdamOptions, AdamW } from './optim/adamw.js';
 export {
   Optimizer,
@@ -79,6 +100,7 @@ export {
   niceTicks,
   writeLossCurveSvg,
 } from './plot/loss-curve.js';
+export { type LossSeries, lossCurvesSvg } from './plot/loss-curves.js';
 export { RunFolderError, type RunFolderErrorCode } from './run/errors.js';
 export {
   type SignalTarget,

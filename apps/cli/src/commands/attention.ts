@@ -102,7 +102,7 @@ Options:
                      {"model","architecture","tokens","ids","numLayers","numHeads","layer",
                       "attentions": [layer][head][query][key] (6 decimals), "html": FILE|null}
   --tokenizer T      override the model's own tokenizer (gpt2, or a tokenizer file or folder)
-  --backend B        auto (default), webgpu or cpu`,
+  --backend B        auto (default), webgpu, wasm or cpu`,
   options,
   switches: ['json', 'force'],
   async run(opts, positional, io): Promise<AttentionJson> {

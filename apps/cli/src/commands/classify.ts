@@ -49,7 +49,7 @@ Options:
   --all                 every label
   --json                print [{ text, labels: [{ label, score }] }] on stdout; messages go to stderr
   --tokenizer T         override the model's own tokenizer (a tokenizer file or folder)
-  --backend B           auto (default), webgpu or cpu`,
+  --backend B           auto (default), webgpu, wasm or cpu`,
   options,
   switches: ['all', 'json'],
   async run(opts, positional, io): Promise<ClassifyCommandResult> {

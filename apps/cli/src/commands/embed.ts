@@ -85,7 +85,7 @@ Options:
   --json                print { model, pooling, normalize, dimension, vectors } on stdout;
                         messages go to stderr
   --tokenizer T         override the model's own tokenizer (a tokenizer file or folder)
-  --backend B           auto (default), webgpu or cpu`,
+  --backend B           auto (default), webgpu, wasm or cpu`,
   options,
   switches: ['normalize', 'json'],
   async run(opts, positional, io): Promise<EmbedCommandResult> {

@@ -50,7 +50,7 @@ Options:
   --json                print the candidates as JSON on stdout (transformers' shape:
                         score, token, tokenStr, sequence); messages go to stderr
   --tokenizer T         override the model's own tokenizer (a tokenizer file or folder)
-  --backend B           auto (default), webgpu or cpu`,
+  --backend B           auto (default), webgpu, wasm or cpu`,
   options,
   switches: ['json'],
   async run(opts, positional, io): Promise<FillMaskCommandResult> {

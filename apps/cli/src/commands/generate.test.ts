@@ -396,7 +396,7 @@ describe('tensorlm generate --model with a Hugging Face folder', () => {
     expect(notLm).toEqual({
       code: 1,
       errors: [
-        `tensorlm generate: '${bert}' holds a BertModel; generate needs a causal LM (GPT2LMHeadModel)`,
+        `tensorlm generate: '${bert}' holds a BertModel; generate needs a causal LM (GPT2LMHeadModel or LSTMLanguageModel)`,
       ],
     });
     const both = await failing(['generate', '--model', bert, '--checkpoint', run, '--prompt', 'a']);

@@ -5,8 +5,8 @@
 // (renamed / ignored tensors) and, for a toy-grammar run, which samples the grammar accepts.
 
 import { Grammar, SEED_GRAMMAR } from '@tensorlm/datasets';
-import { generate, generateStream } from '@tensorlm/decoding';
-import { GPT2LMHeadModel } from '@tensorlm/nn';
+import { generate, generateStream, LSTMCausalLM } from '@tensorlm/decoding';
+import { GPT2LMHeadModel, LSTMLanguageModel } from '@tensorlm/nn';
 import { TokenizerError } from '@tensorlm/tokenizers';
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
@@ -38,7 +38,7 @@ const options = z.object({
 function configEos(
   generationConfig: Record<string, unknown> | null,
   rawConfig: Record<string, unknown>,
-  model: GPT2LMHeadModel,
+  model: { config: { vocabSize: number } },
 ): number | undefined {
   for (const value of [generationConfig?.eos_token_id, rawConfig.eos_token_id]) {
     if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < model.config.vocabSize)
@@ -71,7 +71,7 @@ Options:
   --greedy              always take the most likely token
   --no-cache            recompute the whole prefix at every step (no KV cache)
   --tokenizer T         override the model's own tokenizer (gpt2, or a tokenizer file or folder)
-  --backend B           auto (default), webgpu or cpu`,
+  --backend B           auto (default), webgpu, wasm or cpu`,
   options,
   switches: ['greedy', 'no-cache'],
   async run(opts, positional, io): Promise<GenerateCommandResult> {
@@ -100,14 +100,16 @@ Options:
     await chooseBackend(opts.backend, io);
     const loaded = await loadLocated(source, located, opts.tokenizer);
     const { tokenizer, task } = loaded;
-    if (!(loaded.model instanceof GPT2LMHeadModel)) {
+    if (!(loaded.model instanceof GPT2LMHeadModel || loaded.model instanceof LSTMLanguageModel)) {
       loaded.model.dispose();
       throw new CommandFailure(
         'CLI_NOT_A_CAUSAL_LM',
-        `'${source}' holds a ${loaded.report.architecture}; generate needs a causal LM (GPT2LMHeadModel)`,
+        `'${source}' holds a ${loaded.report.architecture}; generate needs a causal LM (GPT2LMHeadModel or LSTMLanguageModel)`,
       );
     }
     const model = loaded.model;
+    // The LSTM LM carries (h, c) through decoding's CausalLM contract (LSTMCausalLM).
+    const lm = model instanceof LSTMLanguageModel ? new LSTMCausalLM(model) : model;
     if (!tokenizer) {
       model.dispose();
       throw new CommandFailure(
@@ -154,7 +156,7 @@ Options:
         const ids = [...prompt];
         let printed = render(ids);
         io.write(printed);
-        const stream = generateStream(model, [prompt], decodeOptions);
+        const stream = generateStream(lm, [prompt], decodeOptions);
         for (;;) {
           const next = await stream.next();
           if (next.done) {
@@ -169,7 +171,7 @@ Options:
         }
         io.write('\n');
       } else {
-        sequences = (await generate(model, [prompt], decodeOptions)).sequences;
+        sequences = (await generate(lm, [prompt], decodeOptions)).sequences;
       }
       const seconds = (performance.now() - started) / 1000;
       const texts = sequences.map(render);

@@ -5,9 +5,18 @@
 // atomically (on --resume only when they differ from nothing: identical files are left
 // alone). Also the resume hint printed after Ctrl-C, and the exit code of a stop by signal.
 import { join } from 'node:path';
+import type { Module } from '@tensorlm/nn';
 import { writeFileAtomic } from '@tensorlm/nn';
 import type { Tokenizer } from '@tensorlm/tokenizers';
-import { MODEL_CONFIG_FILE, openRunFolder, type RunFolder, signalExitCode } from '@tensorlm/trainer';
+import {
+  MODEL_CONFIG_FILE,
+  openRunFolder,
+  type ProgressWriter,
+  type RunFolder,
+  signalExitCode,
+  type Trainer,
+  type TrainResult,
+} from '@tensorlm/trainer';
 import { z } from 'zod';
 import type { CommandIO } from '../command.js';
 import { CliError, CommandFailure, UsageError } from '../errors.js';
@@ -17,7 +26,7 @@ import { TASK_FILE, type TaskInfo, TOKENIZER_FILE, taskSchema } from '../model-f
 /** Files `train` writes into a run folder besides the trainer's (their temporaries are swept). */
 export const TRAIN_FILES = [TOKENIZER_FILE, TASK_FILE, 'loss.svg'] as const;
 
-/** The model shape a command builds, as GPT config fields. */
+/** The model shape a command builds, as GPT config fields (a BERT's: positions, hidden size, layers, heads). */
 export interface ModelShape {
   vocabSize: number;
   blockSize: number;
@@ -32,6 +41,22 @@ export interface RunPlan {
   task: TaskInfo;
   tokenizer: Tokenizer;
   model: ModelShape;
+}
+
+/**
+ * What train.ts lends a subcommand defined in its own file (`train mlm`): its one
+ * run-folder flow (open, check, write, train with Ctrl-C handled — see trainInRunFolder
+ * there) and its output helpers, so no subcommand copies them.
+ */
+export interface TrainHelpers {
+  runInFolder<M extends Module, B>(
+    what: string,
+    plan: RunPlan,
+    build: (folder: RunFolder) => { model: M; trainer: Trainer<M, B> },
+  ): Promise<{ model: M; result: TrainResult }>;
+  summary(result: TrainResult): void;
+  plot(runDir: string, result: TrainResult): Promise<void>;
+  progress: ProgressWriter;
 }
 
 /** Opens `runDir` for `train` (see the file header); notices go to the command's output. */
@@ -55,13 +80,18 @@ export async function openTrainingFolder(
   return folder;
 }
 
-const hfShape = z.object({
-  vocab_size: z.number(),
-  n_positions: z.number(),
-  n_embd: z.number(),
-  n_layer: z.number(),
-  n_head: z.number(),
-});
+/**
+ * The shape fields of a checkpoint's config.json, under GPT-2's names or BERT's: each
+ * ModelShape field with the config keys that hold it, GPT-2's first.
+ */
+const SHAPE_KEYS: readonly [keyof ModelShape, ...string[]][] = [
+  ['vocabSize', 'vocab_size'],
+  ['blockSize', 'n_positions', 'max_position_embeddings'],
+  ['nEmbd', 'n_embd', 'hidden_size'],
+  ['nLayer', 'n_layer', 'num_hidden_layers'],
+  ['nHead', 'n_head', 'num_attention_heads'],
+];
+const hfConfig = z.record(z.string(), z.unknown());
 
 function tokenizerText(tokenizer: Tokenizer): string {
   return `${JSON.stringify(tokenizer.toJSON())}\n`;
@@ -118,18 +148,19 @@ export async function checkResumeMatches(folder: RunFolder, plan: RunPlan): Prom
     );
   const configPath = join(point.path, MODEL_CONFIG_FILE);
   if ((await readText(configPath)) === null) return;
-  const hf = await readJsonFile(configPath, hfShape, 'model config');
-  const want = plan.model;
-  const pairs: [string, number, number][] = [
-    ['vocab_size', hf.vocab_size, want.vocabSize],
-    ['n_positions', hf.n_positions, want.blockSize],
-    ['n_embd', hf.n_embd, want.nEmbd],
-    ['n_layer', hf.n_layer, want.nLayer],
-    ['n_head', hf.n_head, want.nHead],
-  ];
+  const hf = await readJsonFile(configPath, hfConfig, 'model config');
+  const pairs = SHAPE_KEYS.map(([field, ...keys]): [string, unknown, number] => {
+    const key = keys.find((k) => k in hf) ?? keys[0]!;
+    return [key, hf[key], plan.model[field]];
+  });
   const differing = pairs.filter(([, saved, wanted]) => saved !== wanted);
   if (differing.length > 0) {
-    const list = differing.map(([k, saved, wanted]) => `${k} ${saved} there, ${wanted} here`).join(', ');
+    const list = differing
+      .map(
+        ([k, saved, wanted]) =>
+          `${k} ${saved === undefined ? 'missing' : String(saved)} there, ${wanted} here`,
+      )
+      .join(', ');
     throw mismatch(`its model (${configPath}) has another shape: ${list}`);
   }
 }

@@ -20,7 +20,7 @@ import {
   type TextWindow,
 } from '@tensorlm/datasets';
 import { generate } from '@tensorlm/decoding';
-import { GPT_PRESETS, GPT2LMHeadModel, type GPTPresetName, gptConfig } from '@tensorlm/nn';
+import { GPT_PRESETS, GPT2LMHeadModel, type GPTPresetName, gptConfig, type Module } from '@tensorlm/nn';
 import { manualSeed, noGrad, tensor } from '@tensorlm/tensor-core';
 import { CharTokenizer, type Tokenizer, WordTokenizer } from '@tensorlm/tokenizers';
 import {
@@ -48,6 +48,12 @@ import { CommandFailure } from '../errors.js';
 import { describeGrammarLosses, GRAMMAR_GPT_CONFIG, GRAMMAR_LOSS, grammarLosses } from '../grammar-setup.js';
 import { resolveTokenizer } from './tokenize.js';
 import {
+  EMBEDDINGS_HELP,
+  EMBEDDINGS_ONLY_OPTIONS,
+  embeddingsOptionShape,
+  trainEmbeddings,
+} from './train-embeddings.js';
+import {
   checkResumeMatches,
   openTrainingFolder,
   type RunPlan,
@@ -55,6 +61,8 @@ import {
   TrainingInterrupted,
   writeRunFiles,
 } from './train-folder.js';
+import { MLM_HELP, MLM_OPTIONS, trainMlm } from './train-mlm.js';
+import { REVIEWS_HELP, REVIEWS_ONLY_OPTIONS, reviewsOptionShape, trainReviews } from './train-reviews.js';
 
 const options = z.object({
   steps: z.coerce.number().int().positive().max(10_000_000).optional(),
@@ -71,10 +79,13 @@ const options = z.object({
   samples: z.coerce.number().int().nonnegative().max(10_000).default(200),
   // text only
   file: z.string().min(1).optional(),
-  tokenizer: z.string().min(1).default('gpt2'),
-  config: z.string().min(1).default('gpt-mini'),
+  // text: gpt2 and gpt-mini; mlm: its own (see train-mlm.ts), hence no default here.
+  tokenizer: z.string().min(1).optional(),
+  config: z.string().min(1).optional(),
   context: z.coerce.number().int().min(2).optional(),
   dropout: z.coerce.number().min(0).lt(1).optional(),
+  ...embeddingsOptionShape,
+  ...reviewsOptionShape,
 });
 
 type TrainOptions = z.infer<typeof options>;
@@ -123,12 +134,12 @@ function summary(result: TrainResult, io: CommandIO): void {
  * A signal stops training with a checkpoint, the plot and the resume hint, then throws
  * TrainingInterrupted (exit 130 / 143).
  */
-async function trainInRunFolder<M extends GPT2LMHeadModel>(
-  what: 'grammar' | 'text',
+async function trainInRunFolder<M extends Module, B = LmBatch>(
+  what: string,
   opts: TrainOptions,
   plan: RunPlan,
   io: CommandIO,
-  build: (folder: RunFolder) => { model: M; trainer: Trainer<M, LmBatch> },
+  build: (folder: RunFolder) => { model: M; trainer: Trainer<M, B> },
 ): Promise<{ model: M; result: TrainResult }> {
   const folder = await openTrainingFolder(plan.runDir, opts, io);
   let model: M | null = null;
@@ -293,7 +304,8 @@ function textWindows(ids: readonly number[], context: number): SlidingWindowData
   return ids.length > context ? new SlidingWindowDataset(ids, { maxLength: context, stride: context }) : null;
 }
 
-async function trainText(opts: TrainOptions, io: CommandIO): Promise<TrainCommandResult> {
+async function trainText(given: TrainOptions, io: CommandIO): Promise<TrainCommandResult> {
+  const opts = { ...given, tokenizer: given.tokenizer ?? 'gpt2', config: given.config ?? 'gpt-mini' };
   if (!opts.file) throw new UsageError('give the corpus: --file the-verdict.txt');
   if (!(opts.config in GPT_PRESETS))
     throw new UsageError(`--config must be one of ${Object.keys(GPT_PRESETS).join(', ')}`);
@@ -396,6 +408,8 @@ export const trainCommand = defineCommand({
   summary: 'train a GPT: `train grammar` (the toy grammar) or `train text --file F`',
   help: `tensorlm train grammar [options]     the seed's mini GPT on the toy grammar
 tensorlm train text --file F [options]  a GPT preset on a text file
+tensorlm train mlm [options]             a small BERT masked LM on the toy grammar (or --file F)
+tensorlm train embeddings --file F [options]  a sentence-embedding BERT (SimCSE) on sentences
 
 Common options:
   --steps N            optimizer steps (grammar: 150, the seed's; text: 200)
@@ -408,7 +422,7 @@ Common options:
   --save-every N       also save a checkpoint every N steps (default: at evaluations and the end)
   --eval-interval N    evaluate every N steps (default: 5 to 10 times per run)
   --eval-iters N       validation batches per evaluation (default 4)
-  --backend B          auto (default), webgpu or cpu
+  --backend B          auto (default), webgpu, wasm or cpu
 grammar only:
   --samples N          sentences sampled from "the dog" after training and checked by the
                        grammar's parser (default 200; 0 to skip)
@@ -417,7 +431,10 @@ text only:
   --tokenizer T        gpt2 (default), char, or a tokenizer file
   --config C           GPT preset: gpt-nano, gpt-micro, gpt-mini (default), gpt2, …
   --context N          tokens per window (default: the preset's block size, at most 256)
-  --dropout P          dropout rate (default: the preset's)`,
+  --dropout P          dropout rate (default: the preset's)
+${EMBEDDINGS_HELP}
+${REVIEWS_HELP}
+${MLM_HELP}`,
   options,
   switches: ['resume', 'overwrite'],
   // Options of one subcommand only; `train grammar --file F` is refused by name.
@@ -427,15 +444,48 @@ text only:
       summary: 'a GPT preset on a text file --file F',
       options: ['file', 'tokenizer', 'config', 'context', 'dropout'],
     },
+    mlm: {
+      summary: 'a small BERT masked LM on the toy grammar, or on a text file --file F',
+      options: [...MLM_OPTIONS],
+    },
+    embeddings: {
+      summary: 'a sentence-embedding BERT (SimCSE) on sentences --file F',
+      options: ['file', 'dropout', ...EMBEDDINGS_ONLY_OPTIONS],
+    },
+    reviews: {
+      summary: 'a next-word LSTM or small GPT on movie reviews --arch transformer|lstm|both',
+      options: [...REVIEWS_ONLY_OPTIONS, 'context'],
+    },
   },
   async run(opts, positional, io) {
     const [what, ...extra] = positional;
     if (extra.length > 0) throw new UsageError(`unexpected '${extra.join(' ')}'`);
-    if (what !== 'grammar' && what !== 'text')
+    if (
+      what !== 'grammar' &&
+      what !== 'text' &&
+      what !== 'embeddings' &&
+      what !== 'reviews' &&
+      what !== 'mlm'
+    )
       throw new UsageError(
         `say what to train on: 'tensorlm train grammar' or 'tensorlm train text --file F'`,
       );
     await chooseBackend(opts.backend, io);
+    if (what === 'embeddings')
+      return trainEmbeddings(opts, io, {
+        runInFolder: (name, plan, build) => trainInRunFolder(name, opts, plan, io, build),
+        summary: (result) => summary(result, io),
+        plot: (runDir, result) => plot(runDir, result, io),
+        progress: progressWriter(io),
+      });
+    if (what === 'reviews') return trainReviews(opts, io, progressWriter(io));
+    if (what === 'mlm')
+      return trainMlm(opts, io, {
+        runInFolder: (name, plan, build) => trainInRunFolder(name, opts, plan, io, build),
+        summary: (result) => summary(result, io),
+        plot: (runDir, result) => plot(runDir, result, io),
+        progress: progressWriter(io),
+      });
     return what === 'grammar' ? trainGrammar(opts, io) : trainText(opts, io);
   },
 });

@@ -1,5 +1,6 @@
 // The architectures registered out of the box: GPT2LMHeadModel, GPT2Model, BertModel,
-// BertForMaskedLM, BertForSequenceClassification — their config.json in transformers'
+// BertForMaskedLM, BertForSequenceClassification, and tensorlm's LSTMLanguageModel (its own
+// `model_type`, tensorlm-lstm: transformers has no LSTM LM) — their config.json in transformers'
 // keys both ways, the fields they refuse, and the key rules for the official checkpoints
 // (`gpt2` without `transformer.` and with attention-mask buffers; `bert-base-uncased`
 // with `LayerNorm.gamma/beta`, BertForPreTraining heads and `position_ids`).
@@ -15,6 +16,11 @@ import {
   type GPTConfig,
   gptConfigFromHF,
   gptConfigToHF,
+  LSTM_LM_MODEL_TYPE,
+  LSTMLanguageModel,
+  type LSTMLMConfig,
+  lstmLmConfigFromHF,
+  lstmLmConfigToHF,
 } from '@tensorlm/nn';
 import { parseWith, requireOneOf, unsupportedConfigField } from './config-fields.js';
 import type { KeyRules } from './key-rules.js';
@@ -189,6 +195,23 @@ function registerBert(
   });
 }
 
+// ---------------------------------------------------------------------------------------
+// LSTM language model (PyTorch's word_language_model names: encoder, rnn.*_l<k>, decoder)
+
+function registerLstmLm(): void {
+  registerArchitecture<LSTMLMConfig, LSTMLanguageModel>({
+    name: 'LSTMLanguageModel',
+    modelType: LSTM_LM_MODEL_TYPE,
+    modelClass: LSTMLanguageModel,
+    build: (config) => new LSTMLanguageModel(config),
+    configFromHF: (json) => parseWith(lstmLmConfigFromHF, json),
+    configToHF: (config) => ({ ...lstmLmConfigToHF(config), torch_dtype: 'float32' }),
+    configOf: (model) => model.config,
+    keyRules: {},
+    defaultForModelType: true,
+  });
+}
+
 let registered = false;
 
 /** Registers the built-in architectures once (idempotent). */
@@ -200,4 +223,5 @@ export function registerBuiltinArchitectures(): void {
   registerBert('BertModel', BertModel);
   registerBert('BertForMaskedLM', BertForMaskedLM);
   registerBert('BertForSequenceClassification', BertForSequenceClassification);
+  registerLstmLm();
 }

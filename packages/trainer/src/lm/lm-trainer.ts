@@ -1,6 +1,8 @@
 // The one-line setup for language models: a Trainer whose loss is next-token
 // cross-entropy over real tokens (or, as an option, over pad positions too, as the
-// seeds trained) and whose evaluations report both pad conventions.
+// seeds trained) and whose evaluations report both pad conventions; and its masked-LM
+// counterpart, whose loss runs over the masked positions and whose evaluations report
+// how often the top prediction there is the original token.
 import type { Module } from '@tensorlm/nn';
 import type { TrainerConfigInput } from '../trainer/config.js';
 import { Trainer, type TrainerSetup } from '../trainer/trainer.js';
@@ -11,6 +13,7 @@ import {
   type LmBatch,
   type LogitsModel,
 } from './causal-lm.js';
+import { type MaskedLmBatch, type MaskedLogitsModel, maskedLmLoss, maskedLmMetrics } from './masked-lm.js';
 
 export type CausalLmTrainerSetup<M extends Module & LogitsModel> = Omit<
   TrainerSetup<M, LmBatch>,
@@ -36,6 +39,27 @@ export function causalLmTrainer<M extends Module & LogitsModel>(
       loss: causalLmLoss({ padId, padPositions }),
       evalMetrics: causalLmMetrics({ padId }),
     },
+    config,
+  );
+}
+
+export type MaskedLmTrainerSetup<M extends Module & MaskedLogitsModel> = Omit<
+  TrainerSetup<M, MaskedLmBatch>,
+  'loss' | 'evalMetrics'
+>;
+
+/**
+ * A Trainer for a masked LM (BertForMaskedLM) on { inputIds, attentionMask, labels }
+ * batches (e.g. @tensorlm/datasets' MlmMasking): `maskedLmTrainer({ model, train, val },
+ * { maxSteps, lr })`. The loss is the mean over labelled positions; evaluations report
+ * `maskedAccuracy`.
+ */
+export function maskedLmTrainer<M extends Module & MaskedLogitsModel>(
+  setup: MaskedLmTrainerSetup<M>,
+  config: TrainerConfigInput,
+): Trainer<M, MaskedLmBatch> {
+  return new Trainer<M, MaskedLmBatch>(
+    { ...setup, loss: maskedLmLoss(), evalMetrics: maskedLmMetrics() },
     config,
   );
 }
