@@ -1,9 +1,11 @@
 // Backend choice for the commands: `--backend auto` (the default) takes the best one
-// registered — WebGPU when an adapter exists, else the CPU with a one-line notice — and
-// every command prints which one runs. Dawn's native start-up chatter is kept out of the
+// registered — WebGPU on a real GPU; on a machine without one (WebGPU would run on a
+// software adapter such as llvmpipe) the fastest CPU backend — and every command prints
+// which one runs and, for 'auto', why. `--backend webgpu|wasm|cpu` forces one. Dawn's native start-up chatter is kept out of the
 // terminal (see native-stderr.ts) unless --verbose, or unless the backend fails to start,
 // when it may say why.
 import '@tensorlm/backend-cpu';
+import '@tensorlm/backend-wasm';
 import '@tensorlm/backend-webgpu';
 import { type Backend, getBackend, selectBackend } from '@tensorlm/tensor-core';
 import { z } from 'zod';
@@ -16,9 +18,17 @@ export async function chooseBackend(name: string, io: CommandIO): Promise<Backen
   const log = (line: string) => io.out(line);
   const err = io.err ?? ((line: string) => console.error(line));
   // An explicit name (flag or TENSORLM_BACKEND) must start; 'auto' falls back with a notice.
-  const start = () => selectBackend({ ...(name === 'auto' ? {} : { preferred: name }), notice: log });
-  // Only a GPU backend loads Dawn; the CPU has nothing to say.
-  if (io.verbose || name === 'cpu') await start();
+  let why = '';
+  const start = () =>
+    selectBackend({
+      ...(name === 'auto' ? {} : { preferred: name }),
+      notice: log,
+      explain: (line) => {
+        why = line;
+      },
+    });
+  // Only a GPU backend loads Dawn; the CPU backends have nothing to say.
+  if (io.verbose || name === 'cpu' || name === 'wasm') await start();
   else {
     let failed = true;
     await withNativeStderrCaptured(
@@ -34,6 +44,6 @@ export async function chooseBackend(name: string, io: CommandIO): Promise<Backen
   }
   const info = getBackend().describe();
   const dawn = info.dawnBackend ? `, dawn ${String(info.dawnBackend)}` : '';
-  log(`backend: ${info.name} (${info.device}${dawn})`);
+  log(`backend: ${info.name} (${info.device}${dawn})${why ? ` — auto: ${why}` : ''}`);
   return getBackend();
 }

@@ -97,6 +97,26 @@ describe('matmul micro-kernel at edge sizes', () => {
     }
     expect(C.shape).toEqual([2, m, n]);
   });
+
+  it('rows below one tile (m = 1, 2, 3) take the matrix-vector path: strips of 32, 4 and 1 columns', async () => {
+    await T.setBackend('wasm');
+    for (const [m, n, k, tb] of [
+      [1, 70, 37, false], // 2 strips of 32, one of 4, two single columns; k with a tail
+      [1, 70, 37, true], // rows of W four at a time, two single rows; dot products with a k tail
+      [2, 33, 3, false],
+      [3, 5, 8, true],
+    ] as const) {
+      const a = values(3 * m * k, m + n, 0.5);
+      const b = values(k * n, k + n, 0.5);
+      // A batch of 3 against one shared B (batch stride 0).
+      const C = T.matmul(T.tensor(a, [3, m, k]), tb ? T.transpose(T.tensor(b, [n, k])) : T.tensor(b, [k, n]));
+      const data = await C.data();
+      for (let batch = 0; batch < 3; batch++) {
+        const ref = matmulRef(a.slice(batch * m * k, (batch + 1) * m * k), b, m, n, k, false, tb);
+        expectClose(data.subarray(batch * m * n, (batch + 1) * m * n), ref, 1e-5, `m=${m} n=${n} tb=${tb}`);
+      }
+    }
+  });
 });
 
 describe('element-wise SIMD kernels with a scalar tail', () => {
@@ -266,6 +286,49 @@ describe('reductions, softmax and layer norm', () => {
       [0.1124629160182849, 0.8427007929497149, -0.9953222650189527],
       2e-7,
       'erf',
+    );
+  });
+});
+
+describe('log-softmax and cross-entropy', () => {
+  it('match f64 at edge widths, with an ignored row, a −∞ logit and per-row gradients', async () => {
+    await T.setBackend('wasm');
+    for (const n of EDGE) {
+      const rows = 5;
+      const x = values(rows * n, 7 * n, 6);
+      if (n > 1) x[1] = Number.NEGATIVE_INFINITY;
+      const targets = Array.from({ length: rows }, (_, r) => (r === 2 ? -100 : (r * 7 + 3) % n));
+      if (n > 1) targets[0] = 0; // row 0's target is not the −∞ column
+      const lse = Array.from({ length: rows }, (_, r) => {
+        const row = x.slice(r * n, (r + 1) * n);
+        const peak = Math.max(...row);
+        return peak + Math.log(row.reduce((s, v) => s + Math.exp(v - peak), 0));
+      });
+      const logits = T.tensor(x, [rows, n]);
+      const logp = await T.logSoftmax(logits).data();
+      expectClose(
+        logp,
+        x.map((v, i) => v - lse[Math.floor(i / n)]!),
+        2e-6,
+        `logSoftmax n=${n}`,
+      );
+
+      const leaf = T.tensor(x, [rows, n], { requiresGrad: true });
+      const loss = T.crossEntropy(leaf, T.tensor(targets, [rows], { dtype: 'i32' }));
+      const kept = targets.filter((t) => t !== -100).length;
+      const want = targets.reduce((s, t, r) => (t === -100 ? s : s + lse[r]! - x[r * n + t]!), 0) / kept;
+      expectClose([await loss.item()], [want], 2e-6, `crossEntropy n=${n}`);
+      loss.backward();
+      const grad = await leaf.grad!.data();
+      const ref = x.map((v, i) => {
+        const r = Math.floor(i / n);
+        if (targets[r] === -100) return 0;
+        return (Math.exp(v - lse[r]!) - (i % n === targets[r] ? 1 : 0)) / kept;
+      });
+      expectClose(grad, ref, 2e-6, `crossEntropy grad n=${n}`);
+    }
+    expect(() => T.crossEntropy(T.zeros([2, 3]), T.tensor([1, 3], { dtype: 'i32' }))).toThrow(
+      /crossEntropy: a target is out of range: index 3 is out of range for an axis of size 3 \(ignoreIndex is -100\)/,
     );
   });
 });

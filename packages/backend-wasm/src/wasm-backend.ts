@@ -2,9 +2,12 @@
 // the hot kernels (f32 element-wise, reductions, matmul, softmax, layer norm, AdamW)
 // run as 128-bit SIMD wasm emitted at creation (wasm/kernels.ts), the rest as
 // JavaScript loops on typed-array views of the same memory (kernels/js-kernels.ts),
-// so no op copies a tensor out of the module. Cross-entropy comes from tensor-core's
-// composed defaults, built on these primitives. Synchronous; with threads: 2 a helper
-// thread takes half of each matmul block (threads/matmul-worker.ts).
+// so no op copies a tensor out of the module. Broadcast element-wise ops, comparisons,
+// `where`, strided copies, uniform random draws and matmul packing run in wasm too
+// (wasm/layout-kernels.ts), planned over merged axes (kernels/layout.ts), and so do
+// log-softmax and cross-entropy (row max and Σ e^x in wasm, one log per row in JS).
+// Synchronous; with threads: 2 a helper thread takes half of each matmul block, or of
+// each matrix-vector product (threads/matmul-worker.ts).
 import {
   type ActivationGradOp,
   type ActivationOp,
@@ -18,7 +21,6 @@ import {
   BYTES_PER_ELEMENT,
   broadcastStrides,
   COMPARISON_OPS,
-  composedKernels,
   type DataArray,
   type DType,
   type KernelTensor,
@@ -27,6 +29,7 @@ import {
   type RandomParams,
   type ReduceOp,
   type RowsLayout,
+  rng,
   type Shape,
   type Storage,
   type StridedView,
@@ -38,7 +41,6 @@ import {
   BINARY_JS,
   binaryJs,
   copyStridedJs,
-  forEachRow,
   gatherAlongJs,
   indexAddJs,
   indexSelectJs,
@@ -51,18 +53,13 @@ import {
   unaryJs,
   whereJs,
 } from './kernels/js-kernels.js';
-import { MatmulDriver } from './kernels/matmul.js';
+import { coalesce, forEachIndex, planRows } from './kernels/layout.js';
+import { MatmulDriver, type MatmulKernels } from './kernels/matmul.js';
 import { MAX_WASM_BYTES, WasmHeap } from './memory/heap.js';
 import { CONTROL_BYTES, MatmulWorker, type WorkerConstructor } from './threads/matmul-worker.js';
 import { supportsRelaxedSimd } from './wasm/assembler.js';
-import {
-  buildKernelModule,
-  SIMD_BINARY,
-  SIMD_GRAD,
-  SIMD_UNARY,
-  type SimdBinaryOp,
-  type SimdGradOp,
-} from './wasm/kernels.js';
+import { buildKernelModule, SIMD_GRAD, SIMD_UNARY, type SimdGradOp } from './wasm/kernels.js';
+import { BROADCAST_ARITH, BROADCAST_COMPARE } from './wasm/layout-kernels.js';
 
 /** A block of the backend's memory: byte offset and the capacity of its size class. */
 export class WasmStorage implements Storage {
@@ -77,10 +74,9 @@ export class WasmStorage implements Storage {
 type Kernel = (...args: number[]) => void;
 
 const simdUnary = new Set<string>(SIMD_UNARY);
-const simdBinary = new Set<string>(SIMD_BINARY);
 const simdGrad = new Set<string>(SIMD_GRAD);
-/** Below this many elements per row a broadcast binary op stays in JavaScript (call overhead). */
-const MIN_SIMD_ROW = 16;
+const broadcastOps = new Set<string>([...BROADCAST_ARITH, ...BROADCAST_COMPARE]);
+const TWO_POW_32 = 4294967296;
 
 export interface WasmBackendOptions {
   /** Use relaxed SIMD (fused multiply-add) when the engine validates it. Default true. */
@@ -147,7 +143,7 @@ export class WasmBackend implements Backend {
     this.helper = shared
       ? new MatmulWorker(options.Worker!, module, memory, 64, options.warn ?? ((line) => console.warn(line)))
       : null;
-    this.#matmul = new MatmulDriver(this.heap, this.#k.gebp!, this.helper);
+    this.#matmul = new MatmulDriver(this.heap, this.#k as unknown as MatmulKernels, this.helper);
   }
 
   /** Stops the helper thread (a backend that is no longer used). */
@@ -250,7 +246,32 @@ export class WasmBackend implements Backend {
 
   random(params: RandomParams): Storage {
     const out = this.#make('f32', params.size);
-    randomJs(this.#view(out, 'f32', params.size) as Float32Array, params);
+    if (params.distribution !== 'uniform') {
+      randomJs(this.#view(out, 'f32', params.size) as Float32Array, params);
+      return out;
+    }
+    // The counter stream in wasm, in chunks that keep the counter's high word fixed.
+    const key = rng.keyFromSeed(params.seed);
+    for (let i = 0; i < params.size; ) {
+      const counter = params.offset + i;
+      const lo = counter % TWO_POW_32;
+      const hi = Math.floor(counter / TWO_POW_32);
+      const count = Math.min(params.size - i, TWO_POW_32 - lo);
+      this.#k.rand_uniform!(
+        out.offset + i * 4,
+        count,
+        lo | 0,
+        rng.mix32((hi ^ key.k1) >>> 0) | 0,
+        key.k0 | 0,
+      );
+      i += count;
+    }
+    const width = params.b - params.a;
+    if (params.a !== 0 || width !== 1) {
+      // Scale in f64 and round once, as the reference does.
+      const v = this.#view(out, 'f32', params.size) as Float32Array;
+      for (let i = 0; i < params.size; i++) v[i] = params.a + width * v[i]!;
+    }
     return out;
   }
 
@@ -268,12 +289,10 @@ export class WasmBackend implements Backend {
     const outDtype = COMPARISON_OPS.has(op) || LOGICAL_OPS.has(op) ? 'bool' : a.dtype;
     const n = sizeOf(outShape);
     const out = this.#make(outDtype, n);
-    if (
-      a.dtype === 'f32' &&
-      simdBinary.has(op) &&
-      this.#binarySimd(op as SimdBinaryOp, a, b, out, outShape)
-    ) {
-      return out;
+    if (a.dtype === 'f32' && broadcastOps.has(op)) {
+      const sa = broadcastStrides(a.shape, outShape);
+      const sb = broadcastStrides(b.shape, outShape);
+      if (this.#rows(op, outShape, [a, b], [sa, sb], out.offset, outDtype === 'bool' ? 1 : 4)) return out;
     }
     binaryJs(
       BINARY_JS[op],
@@ -288,40 +307,46 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * f32 binary op in wasm: one call when both operands are dense (or one is a scalar),
-   * else one call per output row when each operand's last axis is dense or broadcast.
-   * Returns false (JS fallback) for short rows and other layouts.
+   * Runs `e_<op>_<modes>` over `shape` (the dense output at byte address `out`) after
+   * merging axes (kernels/layout.ts): one call per index of the axes above rows × cols,
+   * usually one call in all. False when an operand is not a broadcast layout.
    */
-  #binarySimd(op: SimdBinaryOp, a: KernelTensor, b: KernelTensor, out: WasmStorage, shape: Shape): boolean {
-    const kernel = this.#k[`b_${op}`]!;
-    const n = sizeOf(shape);
-    const na = sizeOf(a.shape);
-    const nb = sizeOf(b.shape);
-    const pa = this.#ptr(a);
-    const pb = this.#ptr(b);
-    if (n === 0) return true;
-    if (na === n && nb === n) kernel(pa, pb, out.offset, n, 0);
-    else if (nb === 1 && na === n) kernel(pa, pb, out.offset, n, 1);
-    else if (na === 1 && nb === n) kernel(pa, pb, out.offset, n, 2);
-    else {
-      const rank = shape.length;
-      const inner = shape[rank - 1]!;
-      const sa = broadcastStrides(a.shape, shape);
-      const sb = broadcastStrides(b.shape, shape);
-      const ia = sa[rank - 1]!;
-      const ib = sb[rank - 1]!;
-      if (inner < MIN_SIMD_ROW || ia > 1 || ib > 1 || (ia === 0 && ib === 0)) return false;
-      const mode = ia === 1 && ib === 1 ? 0 : ib === 0 ? 1 : 2;
-      forEachRow(shape, [sa, sb], (o, [offA, offB]) => {
-        kernel(pa + offA! * 4, pb + offB! * 4, out.offset + o * 4, inner, mode);
-      });
-    }
+  #rows(
+    op: string,
+    shape: Shape,
+    operands: readonly KernelTensor[],
+    strides: readonly (readonly number[])[],
+    out: number,
+    outBytes: number,
+  ): boolean {
+    const plan = planRows(shape, strides);
+    if (!plan) return false;
+    const kernel = this.#k[`e_${op}_${plan.modes}`]!;
+    const bytes = operands.map((t) => BYTES_PER_ELEMENT[t.dtype]);
+    const ptrs = operands.map((t) => this.#ptr(t));
+    const rowBytes = plan.rowStrides.map((s, k) => s * bytes[k]!);
+    const block = plan.rows * plan.cols * outBytes;
+    let o = out;
+    forEachIndex(plan.outerShape, plan.outerStrides, (offsets) => {
+      const args = ptrs.map((p, k) => p + offsets[k]! * bytes[k]!);
+      kernel(...args, o, plan.rows, plan.cols, ...rowBytes);
+      o += block;
+    });
     return true;
   }
 
   where(cond: KernelTensor, a: KernelTensor, b: KernelTensor, outShape: Shape): Storage {
     const n = sizeOf(outShape);
     const out = this.#make(a.dtype, n);
+    const strides = [cond, a, b].map((t) => broadcastStrides(t.shape, outShape));
+    if (
+      cond.dtype === 'bool' &&
+      a.dtype === b.dtype &&
+      BYTES_PER_ELEMENT[a.dtype] === 4 &&
+      this.#rows('where', outShape, [cond, a, b], strides, out.offset, 4)
+    ) {
+      return out;
+    }
     whereJs(
       this.#data(cond),
       broadcastStrides(cond.shape, outShape),
@@ -346,8 +371,29 @@ export class WasmBackend implements Backend {
     dstView: StridedView,
   ): void {
     const bytes = BYTES_PER_ELEMENT[dtype];
-    const whole = (s: Storage) => this.#view(s, dtype, this.#storage(s).byteLength / bytes);
-    copyStridedJs(whole(src), 0, whole(dst), 0, shape, srcView, dstView);
+    if (bytes !== 4) {
+      const whole = (s: Storage) => this.#view(s, dtype, this.#storage(s).byteLength / bytes);
+      copyStridedJs(whole(src), 0, whole(dst), 0, shape, srcView, dstView);
+      return;
+    }
+    // Merged axes, padded to 4-d in front; axes above the last four loop here.
+    const c = coalesce(shape, [srcView.strides, dstView.strides]);
+    while (c.shape.length < 4) {
+      c.shape.unshift(1);
+      for (const s of c.strides) s.unshift(0);
+    }
+    const lead = c.shape.length - 4;
+    const [ss, ds] = c.strides.map((s) => s.slice(lead).map((v) => v * 4)) as [number[], number[]];
+    const [n0, n1, n2, n3] = c.shape.slice(lead) as [number, number, number, number];
+    const srcBase = this.#storage(src).offset + srcView.offset * 4;
+    const dstBase = this.#storage(dst).offset + dstView.offset * 4;
+    forEachIndex(
+      c.shape.slice(0, lead),
+      c.strides.map((s) => s.slice(0, lead)),
+      ([so, dOff]) => {
+        this.#k.copy4!(srcBase + so! * 4, dstBase + dOff! * 4, n0, n1, n2, n3, ...ss, ...ds);
+      },
+    );
   }
 
   // Reductions and matmul ---------------------------------------------------
@@ -497,9 +543,32 @@ export class WasmBackend implements Backend {
     return out;
   }
 
+  /**
+   * Per row log Σ e^x = max + log Σ e^(x − max), as f32 (the default's numerics): the
+   * max and the sum in wasm, the one log per row here.
+   */
+  #logSumExp(x: KernelTensor, rows: number, cols: number): WasmStorage {
+    const peak = this.#make('f32', rows);
+    const total = this.#make('f32', rows);
+    this.#k.row_max_sumexp!(this.#ptr(x), peak.offset, total.offset, rows, cols);
+    const p = this.#view(peak, 'f32', rows);
+    const t = this.#view(total, 'f32', rows);
+    for (let r = 0; r < rows; r++) t[r] = Math.fround(Math.log(t[r]!)) + p[r]!;
+    this.release(peak);
+    return total;
+  }
+
   softmax(x: KernelTensor, layout: RowsLayout, log: boolean): Storage {
-    // Log-softmax needs a scalar log per row: the composed default (max, exp, sum, log).
-    if (log) return composedKernels.softmax(this, x, layout, true);
+    const { rows, cols } = layout;
+    if (log) {
+      if (rows * cols === 0) return this.#make('f32', 0);
+      // x − lse[row]: the broadcast subtract with one value per row.
+      const lse = this.#logSumExp(x, rows, cols);
+      const out = this.#make('f32', rows * cols);
+      this.#k.e_sub_ds!(this.#ptr(x), lse.offset, out.offset, rows, cols, cols * 4, 4);
+      this.release(lse);
+      return out;
+    }
     const out = this.#make('f32', layout.rows * layout.cols);
     this.#k.softmax!(this.#ptr(x), out.offset, layout.rows, layout.cols);
     return out;
@@ -509,6 +578,63 @@ export class WasmBackend implements Backend {
     const out = this.#make('f32', layout.rows * layout.cols);
     const kernel = log ? this.#k.log_softmax_backward! : this.#k.softmax_backward!;
     kernel(this.#ptr(y), this.#ptr(dy), out.offset, layout.rows, layout.cols);
+    return out;
+  }
+
+  /** The targets as i32, checked: ignoreIndex or a column of the row. */
+  #targets(targets: KernelTensor, rows: number, cols: number, ignoreIndex: number): Int32Array {
+    const t = this.#view(targets.storage, 'i32', rows) as Int32Array;
+    for (let r = 0; r < rows; r++) {
+      const v = t[r]!;
+      if (v !== ignoreIndex && (v < 0 || v >= cols)) {
+        throw new TensorError(
+          'crossEntropy',
+          `a target is out of range: index ${v} is out of range for an axis of size ${cols} (ignoreIndex is ${ignoreIndex})`,
+        );
+      }
+    }
+    return t;
+  }
+
+  crossEntropy(
+    logits: KernelTensor,
+    targets: KernelTensor,
+    { rows, cols }: RowsLayout,
+    ignoreIndex: number,
+  ): { losses: Storage; logSumExp: Storage } {
+    if (rows === 0) return { losses: this.#make('f32', 0), logSumExp: this.#make('f32', 0) };
+    this.#targets(targets, rows, cols, ignoreIndex);
+    const lse = this.#logSumExp(logits, rows, cols);
+    const losses = this.#make('f32', rows);
+    const t = this.#view(targets.storage, 'i32', rows) as Int32Array;
+    const x = this.#data(logits);
+    const l = this.#view(lse, 'f32', rows);
+    const out = this.#view(losses, 'f32', rows);
+    for (let r = 0; r < rows; r++) out[r] = t[r] === ignoreIndex ? 0 : l[r]! - x[r * cols + t[r]!]!;
+    return { losses, logSumExp: lse };
+  }
+
+  crossEntropyBackward(
+    logits: KernelTensor,
+    targets: KernelTensor,
+    logSumExp: KernelTensor,
+    dLosses: KernelTensor,
+    { rows, cols }: RowsLayout,
+    ignoreIndex: number,
+  ): Storage {
+    const out = this.#make('f32', rows * cols);
+    if (rows * cols === 0) return out;
+    this.#targets(targets, rows, cols, ignoreIndex);
+    const scale = this.#make('f32', rows);
+    const t = this.#view(targets.storage, 'i32', rows) as Int32Array;
+    const g = this.#data(dLosses);
+    const s = this.#view(scale, 'f32', rows);
+    for (let r = 0; r < rows; r++) s[r] = t[r] === ignoreIndex ? 0 : g[r]!;
+    // (softmax − one-hot)·dLoss: the softmax part in wasm, the one-hot part per row here.
+    this.#k.ce_backward!(this.#ptr(logits), this.#ptr(logSumExp), scale.offset, out.offset, rows, cols);
+    const o = this.#view(out, 'f32', rows * cols);
+    for (let r = 0; r < rows; r++) if (t[r] !== ignoreIndex) o[r * cols + t[r]!]! -= s[r]!;
+    this.release(scale);
     return out;
   }
 

@@ -1,13 +1,16 @@
 // `pnpm bench` for decoding: W4 of ../shared/bench/WORKLOADS.md — greedy generation with
 // a GPT-2-124M-shaped model (random weights from a fixed seed), a 4-token prompt, 50 new
-// tokens, batch 1 — as new tokens/s with and without the KV cache, on cpu and webgpu,
+// tokens, batch 1 — as new tokens/s with and without the KV cache, on cpu, wasm (1 and 2
+// threads) and webgpu,
 // plus a gpt-mini-shaped model (6 layers × 192, GPT-2's vocabulary) on both. A backend
 // that cannot hold a model (llvmpipe's 128 MiB storage-binding limit refuses GPT-2's
 // token embedding) is reported as such instead of ending the run. Each figure is the
 // median of ≥ 5 timed runs after a warm-up when one run takes under 20 s, else the mean
-// of 2 after the warm-up (said in the row). Env: W4_BACKENDS=cpu,webgpu W4_MODELS=gpt2,gpt-mini.
+// of 2 after the warm-up (said in the row). Env: W4_BACKENDS=cpu,wasm-1t,wasm-2t,webgpu
+// W4_MODELS=gpt2,gpt-mini W4_CACHE=yes,no (the defaults).
 import '@tensorlm/backend-cpu';
 import '@tensorlm/backend-webgpu';
+import { registerWasmVariants } from '@tensorlm/backend-wasm';
 import { formatTable, measure } from '@tensorlm/bench-harness';
 import { GPT2LMHeadModel, type GPTPresetName, gptConfig } from '@tensorlm/nn';
 import { getBackend, manualSeed, memory, setBackend } from '@tensorlm/tensor-core';
@@ -15,7 +18,9 @@ import { generate } from '../src/index.js';
 
 const NEW_TOKENS = 50;
 const PROMPT = [464, 2068, 7586, 21831]; // 4 GPT-2 ids ("The quick brown fox")
-const backends = (process.env.W4_BACKENDS ?? 'cpu,webgpu').split(',');
+registerWasmVariants();
+const backends = (process.env.W4_BACKENDS ?? 'cpu,wasm-1t,wasm-2t,webgpu').split(',');
+const cacheModes = (process.env.W4_CACHE ?? 'yes,no').split(',').map((v) => v === 'yes');
 const models: Record<string, { preset: GPTPresetName; label: string }> = {
   gpt2: { preset: 'gpt2', label: 'GPT-2 124M (12×768, vocab 50257)' },
   'gpt-mini': { preset: 'gpt-mini', label: 'gpt-mini (6×192, vocab 50257)' },
@@ -63,7 +68,7 @@ for (const name of chosen) {
       const t0 = performance.now();
       model = new GPT2LMHeadModel(gptConfig(spec.preset, { vocabSize: 50257, blockSize: 1024 })).eval();
       const initMs = performance.now() - t0;
-      for (const useCache of [true, false]) {
+      for (const useCache of cacheModes) {
         let produced = 0;
         const { ms, runs } = await timeGeneration(async () => {
           const out = await generate(model!, PROMPT, { maxNewTokens: NEW_TOKENS, useCache });

@@ -1,16 +1,18 @@
 // `pnpm bench` for nn: a GPT-2-124M-shaped forward pass (12 layers, 12 heads, 768 wide,
-// vocab 50257) of 1 × 256 tokens, eval mode, logits included, on webgpu and cpu side by
-// side (TENSORLM_BENCH_BACKENDS=cpu to pick). The same seed gives both backends the same
+// vocab 50257) of 1 × 256 tokens, eval mode, logits included, on webgpu, wasm (1 and 2
+// threads) and cpu side by side (TENSORLM_BENCH_BACKENDS=cpu to pick). The same seed gives both backends the same
 // weights, so the last position's logits are compared too. Median of ≥ 5 timed runs
 // after a warm-up when one run takes under 20 s, else the mean of 2.
 import { formatTable, measure } from '@tensorlm/bench-harness';
 import { manualSeed, setBackend, slice, tensor, tidy } from '@tensorlm/tensor-core';
 import '@tensorlm/backend-cpu';
 import '@tensorlm/backend-webgpu';
+import { registerWasmVariants } from '@tensorlm/backend-wasm';
 import { GPT2LMHeadModel, gptConfig } from '../src/index.js';
 
 const T = 256;
-const backends = (process.env.TENSORLM_BENCH_BACKENDS ?? 'webgpu,cpu').split(',');
+registerWasmVariants();
+const backends = (process.env.TENSORLM_BENCH_BACKENDS ?? 'webgpu,wasm-1t,wasm-2t,cpu').split(',');
 
 const ids = new Int32Array(T);
 for (let i = 0, s = 12345; i < T; i++) ids[i] = (s = (s * 1103515245 + 12345) % 2147483648) % 50257;

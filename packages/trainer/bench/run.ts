@@ -1,14 +1,16 @@
 // `pnpm bench` for the trainer: W2 of ../shared/bench/WORKLOADS.md — one training step
 // (forward, backward, AdamW) of the toy-grammar "mini GPT" (vocab 39, 128 positions,
 // n_embd 64, 3 layers, 8 heads, GELU tanh, pre-LN, tied head) on a batch of 512 grammar
-// sentences padded to 20 tokens — on webgpu and cpu side by side in one run. Figures are
+// sentences padded to 20 tokens — on webgpu, wasm (1 and 2 threads) and cpu side by side
+// in one run. Figures are
 // tokens/s = 512·20 / median step time (≥ 5 timed steps after a warm-up), GPU time
 // including the wait for the queue. The step feeds all 20 positions through the model and
 // takes Hugging Face's shifted loss (labels = input_ids), as the seed did.
 //
-// Env: W2_BACKENDS=webgpu,cpu (default both), W2_REPS (default 5), W2_BATCH (default 512).
+// Env: W2_BACKENDS=webgpu,wasm-1t,wasm-2t,cpu (the default), W2_REPS (default 5), W2_BATCH (default 512).
 import '@tensorlm/backend-cpu';
 import '@tensorlm/backend-webgpu';
+import { registerWasmVariants } from '@tensorlm/backend-wasm';
 import { formatTable, measure } from '@tensorlm/bench-harness';
 import { GrammarSampler } from '@tensorlm/datasets';
 import { GPT2LMHeadModel } from '@tensorlm/nn';
@@ -24,7 +26,8 @@ import {
 import { AdamW, padBatch } from '../src/index.js';
 import { GRAMMAR_GPT_CONFIG } from '../test/grammar-gpt.js';
 
-const backends = (process.env.W2_BACKENDS ?? 'webgpu,cpu').split(',');
+registerWasmVariants();
+const backends = (process.env.W2_BACKENDS ?? 'webgpu,wasm-1t,wasm-2t,cpu').split(',');
 const repetitions = Number(process.env.W2_REPS ?? 5);
 const batchSize = Number(process.env.W2_BATCH ?? 512);
 const length = 20;
@@ -117,6 +120,8 @@ console.log(formatTable(table));
 const gpu = rows.find((r) => r.backend === 'webgpu');
 const cpu = rows.find((r) => r.backend === 'cpu');
 if (gpu && cpu) console.log(`webgpu / cpu: ${(cpu.medianMs / gpu.medianMs).toFixed(2)}×`);
+const wasm = rows.find((r) => r.backend === 'wasm-1t');
+if (gpu && wasm) console.log(`wasm (1 thread) / webgpu: ${(gpu.medianMs / wasm.medianMs).toFixed(2)}×`);
 console.log(
   'peers (WORKLOADS.md, same kind of machine): tfjs-cpu 464, tfjs-webgpu 1,975, tfjs-wasm 2 threads 8,218 tokens/s',
 );

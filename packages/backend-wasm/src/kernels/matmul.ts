@@ -3,8 +3,10 @@
 // panels (kc × n, read once per block), then for each block of MC = 128 rows op(A) is
 // packed into MR-row panels (128 × 256 floats = 128 KiB: it stays in L2) and GEBP
 // multiplies the two into C, adding to it after the first k block. Packing absorbs the
-// transposes and zero-pads the edges. Packing runs in JavaScript on the memory's
-// Float32Array view: it touches O(mk + kn) elements against O(mnk) multiply-adds.
+// transposes and zero-pads the edges. Packing runs in wasm (pack_a / pack_b in
+// wasm/layout-kernels.ts; packA / packB below are their scalar references): it touches
+// O(mk + kn) elements against O(mnk) multiply-adds, but attention's thousands of tiny
+// batched products (20 × 20 × 8) are mostly packing, and JS packing made them 5× slower.
 // Broadcast operands (batch stride 0) are packed once when k fits one block.
 import type { MatmulParams } from '@tensorlm/tensor-core';
 import type { WasmHeap } from '../memory/heap.js';
@@ -15,8 +17,19 @@ const KC = 256;
 const MC = 128;
 /** Below this many multiply-adds per block the thread hand-off costs more than it saves. */
 const MIN_SPLIT_MACS = 1 << 16;
+/** Likewise for a matrix-vector product (memory-bound: fewer operations per byte). */
+const MIN_SPLIT_GEMV = 1 << 17;
 
-type Gebp = (...args: number[]) => void;
+type Kernel = (...args: number[]) => void;
+
+/** The wasm kernels the driver calls. */
+export interface MatmulKernels {
+  readonly gebp: Kernel;
+  readonly pack_a: Kernel;
+  readonly pack_b: Kernel;
+  readonly gemv_n: Kernel;
+  readonly gemv_t: Kernel;
+}
 
 export class MatmulDriver {
   /** Scratch blocks in the heap, grown on demand and kept (not counted as storages). */
@@ -24,7 +37,7 @@ export class MatmulDriver {
 
   constructor(
     readonly heap: WasmHeap,
-    readonly gebp: Gebp,
+    readonly kernels: MatmulKernels,
     /** A helper thread that takes the lower half of each row block's panels. */
     readonly worker: MatmulWorker | null = null,
   ) {}
@@ -47,6 +60,10 @@ export class MatmulDriver {
       new Float32Array(this.heap.memory.buffer, cPtr, batches * m * n).fill(0);
       return;
     }
+    if (m < MR && (m === 1 || !transA)) {
+      this.#rowsByGemv(aPtr, bPtr, cPtr, p, batches);
+      return;
+    }
     const kcMax = Math.min(KC, k);
     const nPanels = Math.ceil(n / NR);
     const bPackFloats = nPanels * NR * kcMax;
@@ -56,7 +73,7 @@ export class MatmulDriver {
     const aPack = bPack + bPackFloats * 4;
     const tile = aPack + aPackFloats * 4;
     const workerTile = tile + MR * NR * 4;
-    const mem = new Float32Array(this.heap.memory.buffer);
+    const { gebp, pack_a: packAWasm, pack_b: packBWasm } = this.kernels;
     const rank = batchShape.length;
     const index = new Array<number>(rank).fill(0);
     let aOff = aPtr >>> 2;
@@ -67,11 +84,17 @@ export class MatmulDriver {
       const cOff = cPtr + batch * m * n * 4;
       for (let pc = 0; pc < k; pc += KC) {
         const kc = Math.min(KC, k - pc);
-        if (!(oneBlock && bOff === lastB)) packB(mem, bOff, transB, pc, kc, k, n, bPack >>> 2);
+        if (!(oneBlock && bOff === lastB)) {
+          // Byte address of op(B)[pc, 0]: B is (k, n), or (n, k) when transposed.
+          const start = (bOff + (transB ? pc : pc * n)) * 4;
+          packBWasm(start, transB ? k : n, transB ? 1 : 0, n, kc, bPack);
+        }
         lastB = oneBlock ? bOff : -1;
         for (let ic = 0; ic < m; ic += MC) {
           const mc = Math.min(MC, m - ic);
-          packA(mem, aOff, transA, ic, mc, pc, kc, m, k, aPack >>> 2);
+          // Byte address of op(A)[ic, pc]: A is (m, k), or (k, m) when transposed.
+          const start = (aOff + (transA ? pc * m + ic : ic * k + pc)) * 4;
+          packAWasm(start, transA ? m : k, transA ? 1 : 0, mc, kc, aPack);
           const c = cOff + ic * n * 4;
           const accumulate = pc > 0 ? 1 : 0;
           const panels = Math.ceil(mc / MR);
@@ -89,11 +112,11 @@ export class MatmulDriver {
               accumulate,
               workerTile,
             ]);
-            this.gebp(aPack, bPack, c, mine, n, kc, n * 4, accumulate, tile);
+            gebp(aPack, bPack, c, mine, n, kc, n * 4, accumulate, tile);
             // A safety net, not a timing: ≥ 0.1 GFLOP/s plus 10 s for a thread still starting.
             this.worker.wait(10_000 + (mc - mine) * n * kc * 2e-5);
           } else {
-            this.gebp(aPack, bPack, c, mc, n, kc, n * 4, accumulate, tile);
+            gebp(aPack, bPack, c, mc, n, kc, n * 4, accumulate, tile);
           }
         }
       }
@@ -108,10 +131,48 @@ export class MatmulDriver {
       }
     }
   }
+
+  /**
+   * Fewer rows than one micro-kernel tile (decoding with a KV cache: m = 1): each row of
+   * A times B as a matrix-vector product over B in place (wasm/gemv.ts), no packing.
+   */
+  #rowsByGemv(aPtr: number, bPtr: number, cPtr: number, p: MatmulParams, batches: number): void {
+    const { m, n, k, transB, batchShape } = p;
+    const { gemv_n: gemvN, gemv_t: gemvT } = this.kernels;
+    // With a helper, each product is split at a multiple of 4 columns: the helper takes
+    // the upper part (columns of W for gemv_n, rows of the stored Wᵀ for gemv_t).
+    const split = this.worker && k * n >= MIN_SPLIT_GEMV && n >= 8 && this.worker.alive ? (n >> 3) << 2 : n;
+    const gemv = (x: number, w: number, y: number) => {
+      if (split < n) {
+        if (transB) this.worker!.post([x, w + split * k * 4, y + split * 4, k, n - split], 'gemv_t');
+        else this.worker!.post([x, w + split * 4, y + split * 4, k, n - split, n], 'gemv_n');
+      }
+      if (transB) gemvT(x, w, y, k, split);
+      else gemvN(x, w, y, k, split, n);
+      // A safety net, not a timing: ≥ 0.01 GFLOP/s plus 10 s for a thread still starting.
+      if (split < n) this.worker!.wait(10_000 + k * (n - split) * 2e-4);
+    };
+    const rank = batchShape.length;
+    const index = new Array<number>(rank).fill(0);
+    let aOff = aPtr >>> 2;
+    let bOff = bPtr >>> 2;
+    for (let batch = 0; batch < batches; batch++) {
+      for (let i = 0; i < m; i++) gemv((aOff + i * k) * 4, bOff * 4, cPtr + (batch * m + i) * n * 4);
+      for (let d = rank - 1; d >= 0; d--) {
+        index[d]!++;
+        aOff += p.aBatchStrides[d]!;
+        bOff += p.bBatchStrides[d]!;
+        if (index[d]! < batchShape[d]!) break;
+        aOff -= p.aBatchStrides[d]! * batchShape[d]!;
+        bOff -= p.bBatchStrides[d]! * batchShape[d]!;
+        index[d] = 0;
+      }
+    }
+  }
 }
 
 /**
- * Packs rows [ic, ic + mc) × k-range [pc, pc + kc) of op(A) into MR-row panels: panel
+ * Scalar reference of pack_a. Packs rows [ic, ic + mc) × k-range [pc, pc + kc) of op(A) into MR-row panels: panel
  * p holds, for each kk, the MR values op(A)[ic + p·MR + r, pc + kk] (zero past row m).
  */
 export function packA(
@@ -147,7 +208,7 @@ export function packA(
 }
 
 /**
- * Packs the k-range [pc, pc + kc) of op(B) (k × n) into NR-column panels: panel q holds,
+ * Scalar reference of pack_b. Packs the k-range [pc, pc + kc) of op(B) (k × n) into NR-column panels: panel q holds,
  * for each kk, the NR values op(B)[pc + kk, q·NR + c] (zero past column n).
  */
 export function packB(

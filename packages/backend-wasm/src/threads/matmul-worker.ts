@@ -1,5 +1,6 @@
 // One helper thread for matmul: a Node worker that instantiates the kernel module on the
-// backend's shared WebAssembly.Memory and runs GEBP on the row panels it is handed.
+// backend's shared WebAssembly.Memory and runs the kernel it is handed (GEBP on row
+// panels, or a matrix-vector product on a share of the columns) with its arguments.
 // Jobs go through a control block of i32 words in the shared memory (no messages, so a
 // job costs a store and a notify): the main thread writes the arguments and bumps the
 // job sequence; the worker runs and publishes the sequence as done. The main thread
@@ -23,14 +24,20 @@ const DONE = 1; // sequence of the last finished job
 const FAILED = 2; // 1 when the worker threw
 const STOP = 3; // 1 asks the worker to exit
 const READY = 4; // 1 once the worker waits for jobs
-const ARGS = 5; // nine gebp arguments
+const KERNEL = 5; // index into WORKER_KERNELS
+const ARGS = 6; // up to nine kernel arguments
+
+/** The kernels a helper can run, by index (the order of the worker's table). */
+export const WORKER_KERNELS = ['gebp', 'gemv_n', 'gemv_t'] as const;
+export type WorkerKernel = (typeof WORKER_KERNELS)[number];
 export const CONTROL_BYTES = 64;
 
 // CommonJS, run with `eval: true` so no file has to be resolved next to the bundle.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, control } = workerData;
-const gebp = new WebAssembly.Instance(module, { env: { memory } }).exports.gebp;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = ${JSON.stringify(WORKER_KERNELS)}.map((name) => exports[name]);
 const ctl = new Int32Array(memory.buffer, control, 16);
 let seen = Atomics.load(ctl, ${JOB});
 Atomics.store(ctl, ${READY}, 1);
@@ -42,7 +49,7 @@ for (;;) {
   seen = job;
   if (Atomics.load(ctl, ${STOP}) === 1) break;
   try {
-    gebp(${Array.from({ length: 9 }, (_, i) => `ctl[${ARGS + i}]`).join(', ')});
+    kernels[ctl[${KERNEL}]](${Array.from({ length: 9 }, (_, i) => `ctl[${ARGS + i}]`).join(', ')});
   } catch (error) {
     Atomics.store(ctl, ${FAILED}, 1);
   }
@@ -59,7 +66,7 @@ interface NodeWorker {
 
 export type WorkerConstructor = new (
   source: string,
-  options: { eval: true; workerData: unknown },
+  options: { eval: true; workerData: unknown; execArgv?: string[] },
 ) => NodeWorker;
 
 export class MatmulWorker {
@@ -84,13 +91,22 @@ export class MatmulWorker {
     readonly warn: (line: string) => void,
   ) {
     this.#ctl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control } });
-    this.#worker.unref(); // an idle helper must not keep the process alive
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, memory, control },
+      // The source is plain CommonJS: flags such as --input-type=module must not reach it.
+      execArgv: [],
+    });
     let resolveReady: () => void = () => {};
     this.ready = new Promise((resolve) => {
       resolveReady = resolve;
     });
-    this.#worker.on('message', () => resolveReady());
+    this.#worker.on('message', () => {
+      resolveReady();
+      // Referenced until it is ready (awaiting `ready` keeps the process alive); then a
+      // helper parked in Atomics.wait must not (the process would never exit).
+      this.#worker.unref();
+    });
     this.#worker.on('error', (error) => {
       this.#dead ??= `it threw: ${error instanceof Error ? error.message : String(error)}`;
     });
@@ -123,9 +139,10 @@ export class MatmulWorker {
     }
   }
 
-  /** Posts gebp(args) to the worker; returns at once. */
-  post(args: readonly number[]): void {
-    for (let i = 0; i < 9; i++) this.#ctl[ARGS + i] = args[i]! | 0;
+  /** Posts kernel(args) to the worker (gebp by default); returns at once. */
+  post(args: readonly number[], kernel: WorkerKernel = 'gebp'): void {
+    this.#ctl[KERNEL] = WORKER_KERNELS.indexOf(kernel);
+    for (let i = 0; i < 9; i++) this.#ctl[ARGS + i] = (args[i] ?? 0) | 0;
     this.#sequence++;
     Atomics.store(this.#ctl, JOB, this.#sequence);
     Atomics.notify(this.#ctl, JOB);

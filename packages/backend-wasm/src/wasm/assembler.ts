@@ -382,6 +382,47 @@ export class FunctionBuilder {
   f32x4_nearest(): this {
     return this.#simd(0x6a);
   }
+  /** A v128 with i32 lanes (l0, l1, l2, l3). */
+  i32x4_const_lanes(l0: number, l1: number, l2: number, l3: number): this {
+    this.#simd(0x0c);
+    const bytes = new Uint8Array(new Int32Array([l0, l1, l2, l3]).buffer);
+    this.code.push(...bytes);
+    return this;
+  }
+  i32x4_extract_lane(lane: number): this {
+    this.#simd(0x1b);
+    this.code.push(lane);
+    return this;
+  }
+  i32x4_eq(): this {
+    return this.#simd(0x37);
+  }
+  i32x4_ne(): this {
+    return this.#simd(0x38);
+  }
+  /** Signed saturating narrow of two i16x8 into i8x16 (a's lanes first). */
+  i8x16_narrow_i16x8_s(): this {
+    return this.#simd(0x65);
+  }
+  /** Signed saturating narrow of two i32x4 into i16x8 (a's lanes first). */
+  i16x8_narrow_i32x4_s(): this {
+    return this.#simd(0x85);
+  }
+  /** Zero-extends the low eight u8 lanes to u16. */
+  i16x8_extend_low_i8x16_u(): this {
+    return this.#simd(0x89);
+  }
+  /** Zero-extends the low four u16 lanes to u32. */
+  i32x4_extend_low_i16x8_u(): this {
+    return this.#simd(0xa9);
+  }
+  i32x4_shr_u(): this {
+    return this.#simd(0xad);
+  }
+  /** Lane-wise wrapping 32-bit multiply (the low word, as Math.imul). */
+  i32x4_mul(): this {
+    return this.#simd(0xb5);
+  }
   i32x4_shl(): this {
     return this.#simd(0xab);
   }

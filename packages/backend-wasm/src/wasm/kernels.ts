@@ -5,6 +5,8 @@
 // reads or writes past its row. Each kernel's blocking is described where it is
 // emitted; the scalar references they are tested against are in kernels/js-kernels.ts.
 import { type FunctionBuilder, type Local, ModuleBuilder } from './assembler.js';
+import { emitGemv } from './gemv.js';
+import { emitLayoutKernels } from './layout-kernels.js';
 import { VectorScratch } from './simd-math.js';
 
 /** Unary f32 ops with a SIMD kernel (`u_<op>(x, out, n)`). */
@@ -26,10 +28,6 @@ export const SIMD_UNARY = [
   'gelu',
 ] as const;
 export type SimdUnaryOp = (typeof SIMD_UNARY)[number];
-
-/** Binary f32 ops with a SIMD kernel (`b_<op>(a, b, out, n, mode)`; mode 0 = both dense, 1 = b scalar, 2 = a scalar). */
-export const SIMD_BINARY = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
-export type SimdBinaryOp = (typeof SIMD_BINARY)[number];
 
 /** Activation gradients `(input, dy) → dx` (`g_<op>(input, dy, out, n)`). */
 export const SIMD_GRAD = ['reluGrad', 'tanhGrad', 'sigmoidGrad', 'geluGrad'] as const;
@@ -147,29 +145,6 @@ function emitUnary(op: SimdUnaryOp, f: FunctionBuilder, v: Local, math: VectorSc
   }
 }
 
-function emitBinary(op: SimdBinaryOp, f: FunctionBuilder): void {
-  switch (op) {
-    case 'add':
-      f.f32x4_add();
-      return;
-    case 'sub':
-      f.f32x4_sub();
-      return;
-    case 'mul':
-      f.f32x4_mul();
-      return;
-    case 'div':
-      f.f32x4_div();
-      return;
-    case 'maximum':
-      f.f32x4_max();
-      return;
-    case 'minimum':
-      f.f32x4_min();
-      return;
-  }
-}
-
 function emitReduceStep(op: SimdReduceOp, f: FunctionBuilder): void {
   if (op === 'sum') f.f32x4_add();
   else if (op === 'max') f.f32x4_max();
@@ -258,40 +233,6 @@ export function buildKernelModule(options: {
       emitUnary(op, f, v, math);
       store(f, lanes);
     });
-  }
-
-  // Element-wise binary over a dense row; a broadcast scalar operand is splatted once.
-  for (const op of SIMD_BINARY) {
-    const f = mod.function(`b_${op}`, ['i32', 'i32', 'i32', 'i32', 'i32']);
-    const [a, b, out, n, mode] = f.params as [Local, Local, Local, Local, Local];
-    const s = f.local('v128');
-    const loopWith = (aFixed: boolean, bFixed: boolean) =>
-      elementLoop(f, n, (off, lanes) => {
-        pushAddress(f, out, off);
-        if (aFixed) f.local_get(s);
-        else load(f, a, off, lanes);
-        if (bFixed) f.local_get(s);
-        else load(f, b, off, lanes);
-        emitBinary(op, f);
-        store(f, lanes);
-      });
-    f.local_get(mode).i32_const(1).i32_eq();
-    f.if_(
-      () => {
-        f.local_get(b).v128_load32_splat().local_set(s);
-        loopWith(false, true);
-      },
-      () => {
-        f.local_get(mode).i32_const(2).i32_eq();
-        f.if_(
-          () => {
-            f.local_get(a).v128_load32_splat().local_set(s);
-            loopWith(true, false);
-          },
-          () => loopWith(false, false),
-        );
-      },
-    );
   }
 
   // Activation gradients, dense and same-shape: input is x (relu, gelu) or y (tanh, sigmoid).
@@ -415,9 +356,12 @@ export function buildKernelModule(options: {
   }
 
   emitSoftmax(mod);
+  emitCrossEntropy(mod);
   emitLayerNorm(mod);
   emitAdamW(mod);
   emitMatmul(mod, options.relaxedSimd);
+  emitLayoutKernels(mod, MR, NR);
+  emitGemv(mod, options.relaxedSimd);
   return mod.encode();
 }
 
@@ -539,6 +483,94 @@ function emitSoftmax(mod: ModuleBuilder): void {
             load(f, gr, off, lanes);
             f.local_get(dot).f32x4_sub().f32x4_mul();
           }
+          store(f, lanes);
+        });
+      },
+    );
+  }
+}
+
+/**
+ * The row statistics of a log-sum-exp, and the cross-entropy gradient. `row_max_sumexp`
+ * writes each row's max and Σ e^(x − max) (two passes over the row, v128 lanes; the
+ * caller takes the log in JS: wasm has no log instruction, and it is one per row).
+ * `ce_backward` writes e^(x − lse[r])·scale[r] per element (softmax times the row's
+ * upstream gradient, 0 for ignored rows); the caller subtracts scale[r] at the target.
+ */
+function emitCrossEntropy(mod: ModuleBuilder): void {
+  {
+    const f = mod.function('row_max_sumexp', ['i32', 'i32', 'i32', 'i32', 'i32']);
+    const [x, maxOut, sumOut, rows, cols] = f.params as [Local, Local, Local, Local, Local];
+    const math = new VectorScratch(f);
+    const r = f.local('i32');
+    const xr = f.local('i32');
+    const peak = f.local('f32');
+    const pv = f.local('v128');
+    f.for_(
+      r,
+      () => f.i32_const(0),
+      () => f.local_get(rows),
+      1,
+      () => {
+        rowAddress(f, x, r, cols, xr);
+        reduceRow(
+          f,
+          'max',
+          cols,
+          () => f.local_get(xr).f32_load(),
+          (off, lanes) => load(f, xr, off, lanes),
+        );
+        f.local_set(peak);
+        f.local_get(maxOut).local_get(r).i32_const(2).i32_shl().i32_add().local_get(peak).f32_store();
+        f.local_get(peak).f32x4_splat().local_set(pv);
+        f.local_get(sumOut).local_get(r).i32_const(2).i32_shl().i32_add();
+        reduceRow(
+          f,
+          'sum',
+          cols,
+          () => {},
+          (off, lanes) => {
+            load(f, xr, off, lanes);
+            f.local_get(pv).f32x4_sub();
+            math.exp();
+          },
+        );
+        f.f32_store();
+      },
+    );
+  }
+  {
+    const f = mod.function('ce_backward', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+    const [x, lse, scale, out, rows, cols] = f.params as Local[] as [
+      Local,
+      Local,
+      Local,
+      Local,
+      Local,
+      Local,
+    ];
+    const math = new VectorScratch(f);
+    const r = f.local('i32');
+    const xr = f.local('i32');
+    const or = f.local('i32');
+    const lv = f.local('v128');
+    const sv = f.local('v128');
+    f.for_(
+      r,
+      () => f.i32_const(0),
+      () => f.local_get(rows),
+      1,
+      () => {
+        rowAddress(f, x, r, cols, xr);
+        rowAddress(f, out, r, cols, or);
+        f.local_get(lse).local_get(r).i32_const(2).i32_shl().i32_add().v128_load32_splat().local_set(lv);
+        f.local_get(scale).local_get(r).i32_const(2).i32_shl().i32_add().v128_load32_splat().local_set(sv);
+        elementLoop(f, cols, (off, lanes) => {
+          pushAddress(f, or, off);
+          load(f, xr, off, lanes);
+          f.local_get(lv).f32x4_sub();
+          math.exp();
+          f.local_get(sv).f32x4_mul();
           store(f, lanes);
         });
       },

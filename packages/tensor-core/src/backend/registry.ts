@@ -125,26 +125,52 @@ export interface SelectBackendOptions {
   preferred?: string;
   /** Where the fallback notice goes (default console.warn). */
   notice?: (line: string) => void;
+  /** With 'auto': receives one line on why the chosen backend won (default: not said). */
+  explain?: (line: string) => void;
 }
 
 /**
  * Makes the best available backend current: the one named by `preferred` or
- * $TENSORLM_BACKEND (an error if it cannot start), otherwise the highest-priority
- * registered backend that initialises, falling back down the list with a one-line
- * notice per backend that could not start.
+ * $TENSORLM_BACKEND (an error if it cannot start), otherwise ('auto') the best that
+ * starts, with a one-line notice per backend that could not start. 'auto' ranks a
+ * backend with its own device memory (a real GPU) above every backend whose storages
+ * live in host memory (`capabilities.hostMemory`: cpu, wasm, and a GPU backend on a
+ * software adapter such as llvmpipe or SwiftShader, which emulates the GPU on the same
+ * CPU cores), then by priority within each group; registration priorities order
+ * backends of one kind. `explain` gets one line on why the choice won.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<Backend> {
-  const fromEnv = typeof process !== 'undefined' ? process.env?.TENSORLM_BACKEND : undefined;
+  // Read through globalThis so browser builds type-check without Node's types.
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const fromEnv = env?.TENSORLM_BACKEND;
   const requested = options.preferred ?? fromEnv ?? 'auto';
   if (requested !== 'auto') return setBackend(requested);
   const notice = options.notice ?? ((line: string) => console.warn(line));
+  const started: { name: string; backend: Backend; priority: number }[] = [];
   for (const name of listBackends()) {
     try {
-      return await setBackend(name);
+      const backend = await initBackend(name);
+      const priority = entries.get(name)?.registration.priority ?? 1;
+      // Listed by priority: the first with device memory wins outright.
+      if (!backend.capabilities.hostMemory) {
+        options.explain?.(`${name} has its own device memory (${String(backend.describe().device)})`);
+        return setBackend(name);
+      }
+      started.push({ name, backend, priority });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       notice(`tensorlm: backend '${name}' is unavailable (${reason}); trying the next one`);
     }
   }
-  throw new TensorError('selectBackend', 'no registered backend could start; import @tensorlm/backend-cpu');
+  const best = started[0];
+  if (!best) {
+    throw new TensorError('selectBackend', 'no registered backend could start; import @tensorlm/backend-cpu');
+  }
+  const others = started.slice(1).map((o) => `${o.name} (${String(o.backend.describe().device)})`);
+  options.explain?.(
+    others.length === 0
+      ? `the only backend that started`
+      : `no backend with its own device memory started; ${others.join(' and ')} also compute on this CPU's memory, and ${best.name} ranks first of those`,
+  );
+  return setBackend(best.name);
 }
