@@ -4,3 +4,6 @@
 // the trainer (they pull `node:fs`).
 export * from './attention/index.js';
 export * from './pipelines/index.js';
+export * from './search/index.js';
+// Node only (files on disk, the native HNSW addon): a browser entry of this package leaves this line out.
+export * from './search/index.node.js';

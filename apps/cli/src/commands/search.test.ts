@@ -1,0 +1,290 @@
+// `tensorlm search index | query` on the tiny BERT of packages/tasks/fixtures (24
+// positions, so a long line is truncated): the round trip with --json in every mode, TSV
+// and JSONL columns, and each bad input — an empty corpus, a line too long, an index
+// queried with another model, a damaged index file, a folder of other files — as one
+// line with the right exit code and nothing half-written.
+import '@tensorlm/backend-cpu';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../../packages/tasks/fixtures/', import.meta.url));
+const ENCODER = join(FIXTURES, 'bert-model');
+const OTHER = join(FIXTURES, 'bert-mlm');
+const REVIEWS = [
+  'a funny film .',
+  'a boring movie , too long .',
+  'i love this story .',
+  'the dog saw a cat .',
+  'a sad and long film',
+];
+let dir: string;
+let corpus: string;
+let index: string;
+
+async function cli(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tensorlm-search-'));
+  corpus = join(dir, 'reviews.txt');
+  await writeFile(corpus, `${REVIEWS.join('\n')}\n\n`);
+  index = join(dir, 'index');
+  const built = await cli([
+    'search',
+    'index',
+    '--model',
+    ENCODER,
+    '--corpus',
+    corpus,
+    '--out',
+    index,
+    '--backend',
+    'cpu',
+  ]);
+  expect(built.code, built.err.join('\n')).toBe(0);
+  expect(built.out.join('\n')).toContain('5 vectors of width 32, exact');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function query(...extra: string[]) {
+  const r = await cli(['search', 'query', '--index', index, '--backend', 'cpu', '--json', ...extra]);
+  expect(r.code, r.err.join('\n')).toBe(0);
+  return JSON.parse(r.out.join('\n')) as {
+    hits: { id: string; text: string; score: number; rank: number }[];
+  };
+}
+
+describe('tensorlm search', () => {
+  it('finds a document by its own text (cosine 1), by its words (bm25) and by both (hybrid)', async () => {
+    const dense = await query('--k', '2', 'i love this story .');
+    expect(dense.hits).toHaveLength(2);
+    expect(dense.hits[0]).toMatchObject({ id: '3', rank: 1, score: expect.closeTo(1, 4) });
+    // "dog" is in one line only.
+    const lexical = await query('--mode', 'bm25', 'dog');
+    expect(lexical.hits.map((h) => h.id)).toEqual(['4']);
+    const hybrid = await query('--mode', 'hybrid', '--k', '3', 'the dog saw a cat .');
+    expect(hybrid.hits[0]!.id).toBe('4');
+    // RRF: first in both rankings → 2 / (60 + 1).
+    expect(hybrid.hits[0]!.score).toBeCloseTo(2 / 61, 9);
+  });
+
+  it('prints a ranked list without --json', async () => {
+    const r = await cli([
+      'search',
+      'query',
+      '--index',
+      index,
+      '--backend',
+      'cpu',
+      '--k',
+      '1',
+      'a funny film .',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out.at(-1)).toMatch(/^ {2}1\. 1\.0000 {2}a funny film \. {2}\[1\]$/);
+  });
+
+  it('reads a TSV or JSONL column, keeping the other fields as metadata', async () => {
+    const tsv = join(dir, 'reviews.tsv');
+    await writeFile(tsv, `sentence\tlabel\n${REVIEWS.map((r, i) => `${r}\t${i % 2}`).join('\n')}\n`);
+    const jsonl = join(dir, 'reviews.jsonl');
+    await writeFile(
+      jsonl,
+      `${REVIEWS.map((r, i) => JSON.stringify({ id: `r${i}`, body: r, stars: i })).join('\n')}\n`,
+    );
+    const out = join(dir, 'columns');
+    const r = await cli([
+      'search',
+      'index',
+      '--model',
+      ENCODER,
+      '--corpus',
+      `${tsv},${jsonl}`,
+      '--column',
+      'body',
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+    ]);
+    expect(r.code, r.err.join('\n')).toBe(2);
+    expect(r.err[0]).toContain('--column body is not a column of');
+    const ok = await cli([
+      'search',
+      'index',
+      '--model',
+      ENCODER,
+      '--corpus',
+      jsonl,
+      '--column',
+      'body',
+      '--out',
+      out,
+      '--backend',
+      'cpu',
+    ]);
+    expect(ok.code, ok.err.join('\n')).toBe(0);
+    const q = await cli([
+      'search',
+      'query',
+      '--index',
+      out,
+      '--backend',
+      'cpu',
+      '--json',
+      '--k',
+      '1',
+      'i love this story .',
+    ]);
+    expect(JSON.parse(q.out.join('\n')).hits[0]).toMatchObject({ id: 'r2', metadata: { stars: 2 } });
+    const both = await cli([
+      'search',
+      'index',
+      '--model',
+      ENCODER,
+      '--corpus',
+      `${tsv},${corpus}`,
+      '--out',
+      join(dir, 'both'),
+      '--backend',
+      'cpu',
+    ]);
+    expect(both.code, both.err.join('\n')).toBe(0);
+    expect(both.out.join('\n')).toContain('10 vectors');
+  });
+
+  it('truncates a line too long for the model, with a note', async () => {
+    const long = join(dir, 'long.txt');
+    await writeFile(long, `a funny film .\n${'a very very long and boring movie , '.repeat(6)}\n`);
+    const r = await cli([
+      'search',
+      'index',
+      '--model',
+      ENCODER,
+      '--corpus',
+      long,
+      '--out',
+      join(dir, 'long'),
+      '--backend',
+      'cpu',
+    ]);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(r.out.join('\n')).toMatch(
+      /note: 1 document\(s\) are longer than the model's 24 tokens .* first: .*long\.txt line 2/,
+    );
+  });
+
+  it('refuses an empty corpus and a folder of other files, writing nothing', async () => {
+    const empty = join(dir, 'empty.txt');
+    await writeFile(empty, '\n   \n');
+    const target = join(dir, 'never');
+    const r = await cli([
+      'search',
+      'index',
+      '--model',
+      ENCODER,
+      '--corpus',
+      empty,
+      '--out',
+      target,
+      '--backend',
+      'cpu',
+    ]);
+    expect([r.code, r.err[0]]).toEqual([
+      1,
+      `tensorlm search index: --corpus ${empty} holds only white space`,
+    ]);
+    await expect(readdir(target)).rejects.toThrow();
+    const mine = join(dir, 'mine');
+    await mkdir(mine);
+    await writeFile(join(mine, 'notes.txt'), 'keep');
+    const refused = await cli([
+      'search',
+      'index',
+      '--model',
+      ENCODER,
+      '--corpus',
+      corpus,
+      '--out',
+      mine,
+      '--backend',
+      'cpu',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.err[0]).toContain('holds other files and no search index');
+    expect(await readdir(mine)).toEqual(['notes.txt']);
+  });
+
+  it('refuses to query with another model', async () => {
+    const r = await cli([
+      'search',
+      'query',
+      '--index',
+      index,
+      '--model',
+      OTHER,
+      '--backend',
+      'cpu',
+      'a film',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(
+      /the index was built with the model '.*bert-model', and '.*bert-mlm' is another model/,
+    );
+  });
+
+  it('names a damaged index file', async () => {
+    const copy = join(dir, 'damaged');
+    const made = await cli([
+      'search',
+      'index',
+      '--model',
+      ENCODER,
+      '--corpus',
+      corpus,
+      '--out',
+      copy,
+      '--backend',
+      'cpu',
+    ]);
+    expect(made.code).toBe(0);
+    const name = (await readdir(copy)).find((n) => n.startsWith('documents.'))!;
+    const text = await readFile(join(copy, name), 'utf8');
+    await writeFile(join(copy, name), text.replace('funny', 'FUNNY'));
+    const r = await cli(['search', 'query', '--index', copy, '--backend', 'cpu', 'a film']);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toContain(`${name}: its content differs from what was saved (SHA-256 mismatch)`);
+    const notIndex = await cli(['search', 'query', '--index', dir, 'a film']);
+    expect([notIndex.code, notIndex.err[0]]).toEqual([1, expect.stringContaining('is not a search index')]);
+  });
+
+  it('says what is missing from the command line (exit 2)', async () => {
+    const cases: Array<[string[], string]> = [
+      [['search'], 'say which:'],
+      [['search', 'index', '--model', ENCODER, '--out', join(dir, 'x')], 'give the documents: --corpus'],
+      [['search', 'index', '--corpus', corpus, '--out', join(dir, 'x')], 'give the embedding model'],
+      [['search', 'query', 'a film'], 'say which index: --index DIR'],
+      [['search', 'query', '--index', index], 'give the query text'],
+      [['search', 'query', '--index', index, '--mode', 'fuzzy', 'a'], '--mode'],
+      [
+        ['search', 'query', '--corpus', corpus, '--index', index, 'a'],
+        "--corpus does not apply to 'search query'",
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await cli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err[0]).toContain(message);
+    }
+  });
+});

@@ -1,0 +1,158 @@
+// `pnpm bench` for @tensorlm/tasks: semantic search, in one table.
+// Quality — STS-B dev (1,500 pairs; ../shared/data/stsb/dev.tsv): Spearman ρ of BM25, of
+//   the sentence-embedding model trained here (`tensorlm train embeddings`), and of their
+//   hybrid (reciprocal-rank fusion); see stsb.ts for how each scores a pair.
+// Speed — exact top-10 query latency (median, p99) over 10k and 100k random unit vectors
+//   (the model's width) per backend; index build (embedding included) in documents/s over
+//   2,000 review sentences; the approximate HNSW index (usearch) at 1M random vectors:
+//   build time, recall@10 against exact search, latency.
+// The model: the run folder TENSORLM_EMBEDDINGS_MODEL (default <repo>/runs/embeddings). If
+// it does not exist, the bench makes it first with the default
+// `tensorlm train embeddings --file <SST-2 train + validation, rt-polarity> --out <it>`
+// (a few minutes on 2 cores). Env: SEARCH_BENCH_BACKENDS (default cpu,wasm,webgpu),
+// SEARCH_BENCH_ANN_N (default 1000000; 0 skips), TENSORLM_DATA (default <repo>/../shared/data).
+import '@tensorlm/backend-cpu';
+import '@tensorlm/backend-wasm';
+import '@tensorlm/backend-webgpu';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTable } from '@tensorlm/bench-harness';
+import { locateModel } from '@tensorlm/hub-loader';
+import { getBackend, memory, setBackend } from '@tensorlm/tensor-core';
+import { modelIdentity, pipeline, pipelineEmbedder } from '../src/index.js';
+import { approximateFigures, buildThroughput, exactLatency } from './speed.js';
+import { bm25PairScores, densePairScores, hybridPairScores, readStsb, stsSpearman } from './stsb.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const data = resolve(process.env.TENSORLM_DATA ?? join(repo, '../shared/data'));
+const modelDir = resolve(process.env.TENSORLM_EMBEDDINGS_MODEL ?? join(repo, 'runs/embeddings'));
+const backends = (process.env.SEARCH_BENCH_BACKENDS ?? 'cpu,wasm,webgpu').split(',').filter(Boolean);
+const annN = Number(process.env.SEARCH_BENCH_ANN_N ?? 1_000_000);
+const TRAIN_FILES = [
+  'sst2/train.tsv',
+  'sst2/validation.tsv',
+  'rt-polarity/rt-polarity.pos',
+  'rt-polarity/rt-polarity.neg',
+];
+
+function reason(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 140);
+}
+
+if (!existsSync(modelDir)) {
+  const args = [
+    'train',
+    'embeddings',
+    '--file',
+    TRAIN_FILES.map((f) => join(data, f)).join(','),
+    '--out',
+    modelDir,
+  ];
+  console.log(`no embedding model at ${modelDir}: training it with 'tensorlm ${args.join(' ')}'`);
+  const run = spawnSync('npx', ['tsx', '--conditions=source', join(repo, 'apps/cli/src/bin.ts'), ...args], {
+    cwd: repo,
+    stdio: 'inherit',
+  });
+  if (run.status !== 0) throw new Error(`training the embedding model failed (exit ${run.status})`);
+}
+
+const located = await locateModel(modelDir);
+const identity = await modelIdentity(located.folder, modelDir);
+const pairs = await readStsb(join(data, 'stsb/dev.tsv'));
+const reviews = (await readFile(join(data, 'rt-polarity/rt-polarity.pos'), 'utf8'))
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .slice(0, 2000);
+
+const rows: (string | number)[][] = [['figure', 'backend', 'value', 'note']];
+const show = (row: (string | number)[]) => {
+  rows.push(row);
+  console.log(row.join(' | '));
+};
+
+// Quality: scores do not depend on the backend (every backend matches the CPU's to 1e-4).
+await setBackend('cpu');
+const bm25 = bm25PairScores(pairs);
+const extractor = await pipeline('feature-extraction', modelDir, { onNote: () => {} });
+const embedder = pipelineEmbedder(extractor, identity);
+const dense = await densePairScores(pairs, embedder);
+const width = extractor.dimension;
+extractor.dispose();
+const note = `${pairs.length} pairs; model ${modelDir} (width ${width})`;
+show([
+  'STS-B dev Spearman: BM25',
+  '-',
+  stsSpearman(pairs, bm25).toFixed(4),
+  'orientation: TF-IDF cosine ≈ 0.76',
+]);
+show([
+  'STS-B dev Spearman: embedding model',
+  '-',
+  stsSpearman(pairs, dense).toFixed(4),
+  `target ≥ 0.60; ${note}`,
+]);
+show([
+  'STS-B dev Spearman: hybrid (RRF k=60)',
+  '-',
+  stsSpearman(pairs, hybridPairScores(bm25, dense)).toFixed(4),
+  'target: > BM25',
+]);
+
+for (const name of backends) {
+  try {
+    await setBackend(name);
+    const label =
+      name === 'webgpu' ? `webgpu (${String(getBackend().describe().device).split(' ')[0]})` : name;
+    const fe = await pipeline('feature-extraction', modelDir, { onNote: () => {} });
+    try {
+      const rate = await buildThroughput(pipelineEmbedder(fe, identity), reviews);
+      show([
+        `index build, ${reviews.length} reviews`,
+        label,
+        `${rate.toFixed(0)} docs/s`,
+        'embedding + BM25 + vectors',
+      ]);
+    } finally {
+      fe.dispose();
+    }
+    for (const n of [10_000, 100_000]) {
+      const latency = await exactLatency(n, width);
+      show([
+        `exact top-10 query, ${n.toLocaleString('en-US')} docs`,
+        label,
+        `median ${latency.medianMs.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms`,
+        `${latency.queries} random unit queries, width ${width}; vector search only`,
+      ]);
+    }
+  } catch (error) {
+    show(['search speed', name, 'failed', reason(error)]);
+  }
+}
+
+if (annN > 0) {
+  await setBackend(backends.includes('wasm') ? 'wasm' : 'cpu');
+  try {
+    const ann = await approximateFigures(annN, width);
+    show([
+      `HNSW (usearch) ${annN.toLocaleString('en-US')} vectors`,
+      'native',
+      `recall@10 ${ann.recallAt10.toFixed(3)}; median ${ann.hnsw.medianMs.toFixed(2)} ms, p99 ${ann.hnsw.p99Ms.toFixed(2)} ms`,
+      `M 16, efConstruction 128, ef 64; built in ${ann.buildSeconds.toFixed(0)} s; random unit vectors, width ${width}`,
+    ]);
+    show([
+      `exact top-10 query, ${annN.toLocaleString('en-US')} docs`,
+      getBackend().name,
+      `median ${ann.exact.medianMs.toFixed(1)} ms, p99 ${ann.exact.p99Ms.toFixed(1)} ms`,
+      `${ann.exact.queries} queries (the recall reference)`,
+    ]);
+  } catch (error) {
+    show([`HNSW ${annN} vectors`, 'native', 'failed', reason(error)]);
+  }
+}
+
+console.log(`\nsemantic search (live tensors at end: ${memory().numTensors})`);
+console.log(formatTable(rows));
+process.exit(0);

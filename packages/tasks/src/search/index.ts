@@ -1,0 +1,37 @@
+// Semantic search, browser-safe part: the index (dense, BM25, hybrid), its vector indexes,
+// the embedder interface and the file formats as bytes. Node adds ./index.node.ts.
+export { Bm25Index, type Bm25Options, bm25Terms, type RankedId } from './bm25.js';
+export {
+  type Embedder,
+  type EmbedProgress,
+  embedInBatches,
+  type ModelIdentity,
+  normalizeRows,
+} from './embedder.js';
+export { SearchError, type SearchErrorCode } from './errors.js';
+export { ExactVectorIndex } from './exact-index.js';
+export { type FusedId, reciprocalRankFusion } from './fusion.js';
+export {
+  decodeSearchIndex,
+  encodeSearchIndex,
+  INDEX_FORMAT,
+  type IndexFiles,
+  MANIFEST_FILE,
+  manifestSchema,
+  parseManifest,
+  type SearchIndexManifest,
+} from './index-files.js';
+export { pipelineEmbedder } from './pipeline-embedder.js';
+export {
+  type AddOptions,
+  type AddReport,
+  type BuildOptions,
+  type JsonValue,
+  type QueryOptions,
+  type SearchDocument,
+  type SearchHit,
+  SearchIndex,
+  type SearchMode,
+  searchDocumentSchema,
+} from './search-index.js';
+export type { VectorIndex, VectorIndexFactory } from './vector-index.js';

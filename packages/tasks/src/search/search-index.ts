@@ -1,0 +1,323 @@
+// SearchIndex: documents searchable by meaning (dense vectors from an Embedder, cosine by
+// an exact or approximate VectorIndex), by words (BM25) or both (reciprocal-rank fusion).
+// Built in batches with progress; documents are added and deleted by id; the model's
+// identity is part of the index, so a query embedded by another model is refused. Saving
+// and loading are ./persist.node.ts's (Node) over ./index-files.ts's formats (anywhere).
+import { z } from 'zod';
+import { Bm25Index, type Bm25Options, checkK } from './bm25.js';
+import { type Embedder, type EmbedProgress, embedInBatches, type ModelIdentity } from './embedder.js';
+import { SearchError } from './errors.js';
+import { ExactVectorIndex } from './exact-index.js';
+import { reciprocalRankFusion } from './fusion.js';
+import type { VectorIndex, VectorIndexFactory } from './vector-index.js';
+
+/** JSON values a document's metadata may hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValue),
+    z.record(z.string(), jsonValue),
+  ]),
+);
+
+export const searchDocumentSchema = z
+  .object({
+    id: z.string().min(1, 'must not be empty'),
+    text: z.string().refine((t) => t.trim().length > 0, 'must not be blank'),
+    metadata: z.record(z.string(), jsonValue).optional(),
+  })
+  .strict();
+
+export type SearchDocument = z.infer<typeof searchDocumentSchema>;
+
+export type SearchMode = 'dense' | 'bm25' | 'hybrid';
+
+const queryOptionsSchema = z
+  .object({
+    k: z.number().int().positive().default(10),
+    mode: z.enum(['dense', 'bm25', 'hybrid']).default('dense'),
+    /** Hybrid: how many of each ranker's best documents are fused (default max(k, 100)). */
+    candidates: z.number().int().positive().optional(),
+    /** Hybrid: RRF's k (default 60). */
+    rrfK: z.number().nonnegative().default(60),
+  })
+  .strict();
+
+export type QueryOptions = z.input<typeof queryOptionsSchema>;
+
+export interface SearchHit {
+  id: string;
+  text: string;
+  metadata?: Record<string, JsonValue>;
+  /** 1 for the best hit. */
+  rank: number;
+  /** Cosine (dense), BM25 score (bm25) or fused RRF score (hybrid). */
+  score: number;
+  /** The scores behind a hybrid hit (absent where that ranker did not list the document). */
+  parts?: { dense?: number; bm25?: number };
+}
+
+export interface AddOptions {
+  /** Texts per embedder call (default 32). */
+  batchSize?: number;
+  onProgress?: EmbedProgress;
+}
+
+export interface AddReport {
+  added: number;
+  /** Ids of documents longer than the model reads (their vectors cover the first maxTokens). */
+  truncated: string[];
+}
+
+export interface BuildOptions extends AddOptions {
+  embedder: Embedder;
+  bm25?: Bm25Options;
+  /** Default: exact search (one matmul). */
+  vectorIndex?: VectorIndexFactory;
+}
+
+function describe(error: z.ZodError, where: string): string {
+  return error.issues
+    .map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`)
+    .join('; ');
+}
+
+export class SearchIndex {
+  readonly identity: ModelIdentity;
+  readonly bm25: Bm25Index;
+  private readonly docs = new Map<string, SearchDocument>();
+  private embedder: Embedder | null;
+  private vectors: VectorIndex | null;
+  private readonly makeVectors: VectorIndexFactory;
+
+  private constructor(
+    identity: ModelIdentity,
+    embedder: Embedder | null,
+    vectors: VectorIndex | null,
+    makeVectors: VectorIndexFactory,
+    bm25: Bm25Options,
+  ) {
+    this.identity = identity;
+    this.embedder = embedder;
+    this.vectors = vectors;
+    this.makeVectors = makeVectors;
+    this.bm25 = new Bm25Index(bm25);
+  }
+
+  /** Embeds and indexes `documents` (at least one) with `options.embedder`. */
+  static async build(
+    documents: readonly SearchDocument[],
+    options: BuildOptions,
+  ): Promise<{
+    index: SearchIndex;
+    report: AddReport;
+  }> {
+    if (documents.length === 0)
+      throw new SearchError('SEARCH_EMPTY_CORPUS', 'cannot build a search index from no documents');
+    const index = new SearchIndex(
+      options.embedder.identity,
+      options.embedder,
+      null,
+      options.vectorIndex ?? ((d) => new ExactVectorIndex(d)),
+      options.bm25 ?? {},
+    );
+    const report = await index.add(documents, options);
+    return { index, report };
+  }
+
+  /**
+   * An index from saved parts (see ./persist.node.ts): documents and their unit vectors
+   * in the same order. `embedder` may be left out for BM25-only use; if given, its
+   * identity must be the saved one.
+   */
+  static async restore(parts: {
+    identity: ModelIdentity;
+    documents: readonly SearchDocument[];
+    vectors: Float32Array;
+    dimension: number;
+    bm25?: Bm25Options;
+    embedder?: Embedder | null;
+    vectorIndex?: VectorIndexFactory;
+  }): Promise<SearchIndex> {
+    const makeVectors = parts.vectorIndex ?? ((d: number) => new ExactVectorIndex(d));
+    const index = new SearchIndex(parts.identity, null, null, makeVectors, parts.bm25 ?? {});
+    if (parts.embedder) index.useEmbedder(parts.embedder);
+    index.insert(parts.documents);
+    const vectors = await makeVectors(parts.dimension);
+    vectors.add(
+      parts.documents.map((d) => d.id),
+      parts.vectors,
+    );
+    index.vectors = vectors;
+    return index;
+  }
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  /** The vector width (0 before the first document). */
+  get dimension(): number {
+    return this.vectors?.dimension ?? 0;
+  }
+
+  get vectorIndexKind(): string {
+    return this.vectors?.kind ?? 'exact';
+  }
+
+  /** Attaches the model that embeds queries; refuses one that is not the model of the index. */
+  useEmbedder(embedder: Embedder): void {
+    const want = this.identity;
+    const got = embedder.identity;
+    if (got.fingerprint !== want.fingerprint)
+      throw new SearchError(
+        'SEARCH_MODEL_MISMATCH',
+        `this index was built with the model '${want.name}' (fingerprint ${want.fingerprint.slice(0, 12)}), ` +
+          `not '${got.name}' (fingerprint ${got.fingerprint.slice(0, 12)}): their vectors are not comparable. ` +
+          `Query with the index's model, or build the index again with this one.`,
+      );
+    this.embedder = embedder;
+  }
+
+  has(id: string): boolean {
+    return this.docs.has(id);
+  }
+
+  get(id: string): SearchDocument | undefined {
+    return this.docs.get(id);
+  }
+
+  /** The documents in insertion order. */
+  documents(): SearchDocument[] {
+    return [...this.docs.values()];
+  }
+
+  /** The unit vectors, row-major in the order of `documents()`. */
+  vectorData(): Float32Array {
+    if (!this.vectors) return new Float32Array(0);
+    const { ids, data } = this.vectors.entries();
+    const order = this.documents().map((d) => d.id);
+    if (ids.every((id, i) => id === order[i])) return data;
+    // An approximate index may return its own order; put rows back in document order.
+    const d = this.dimension;
+    const rowOf = new Map(ids.map((id, row) => [id, row]));
+    const out = new Float32Array(order.length * d);
+    order.forEach((id, i) => {
+      const row = rowOf.get(id)!;
+      out.set(data.subarray(row * d, (row + 1) * d), i * d);
+    });
+    return out;
+  }
+
+  /** Embeds and adds documents whose ids are new; nothing is added if any is invalid. */
+  async add(documents: readonly SearchDocument[], options: AddOptions = {}): Promise<AddReport> {
+    const embedder = this.requireEmbedder('add documents');
+    const checked = this.validate(documents);
+    const texts = checked.map((d) => d.text);
+    const { data, dimension } = await embedInBatches(embedder, texts, {
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(this.vectors ? { dimension: this.vectors.dimension } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    if (!this.vectors) this.vectors = await this.makeVectors(dimension);
+    this.vectors.add(
+      checked.map((d) => d.id),
+      data,
+    );
+    this.insert(checked);
+    const { maxTokens, countTokens } = embedder;
+    const truncated =
+      maxTokens !== undefined && countTokens
+        ? checked.filter((d) => countTokens.call(embedder, d.text) > maxTokens).map((d) => d.id)
+        : [];
+    return { added: checked.length, truncated };
+  }
+
+  /** Deletes documents by id; returns how many were present. */
+  delete(ids: readonly string[]): number {
+    const present = ids.filter((id) => this.docs.has(id));
+    for (const id of present) {
+      this.docs.delete(id);
+      this.bm25.delete(id);
+    }
+    this.vectors?.delete(present);
+    return present.length;
+  }
+
+  /** The k best documents for `text`: by cosine (dense), BM25, or both fused (hybrid). */
+  async query(text: string, options: QueryOptions = {}): Promise<SearchHit[]> {
+    const parsed = queryOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new SearchError('SEARCH_INVALID', describe(parsed.error, 'query options'));
+    const { k, mode, rrfK } = parsed.data;
+    checkK(k);
+    if (mode === 'bm25') return this.hits(this.bm25.search(text, k), 'bm25');
+    const dense = await this.denseSearch(
+      text,
+      mode === 'dense' ? k : Math.max(k, parsed.data.candidates ?? 100),
+    );
+    if (mode === 'dense') return this.hits(dense, 'dense');
+    const lexical = this.bm25.search(text, Math.max(k, parsed.data.candidates ?? 100));
+    const denseScore = new Map(dense.map((h) => [h.id, h.score]));
+    const lexicalScore = new Map(lexical.map((h) => [h.id, h.score]));
+    const fused = reciprocalRankFusion([dense.map((h) => h.id), lexical.map((h) => h.id)], rrfK).slice(0, k);
+    return fused.map((f, i) => {
+      const doc = this.docs.get(f.id)!;
+      const parts: { dense?: number; bm25?: number } = {};
+      if (denseScore.has(f.id)) parts.dense = denseScore.get(f.id)!;
+      if (lexicalScore.has(f.id)) parts.bm25 = lexicalScore.get(f.id)!;
+      return { ...doc, rank: i + 1, score: f.score, parts };
+    });
+  }
+
+  /** Frees the vectors' device memory (the documents stay readable). */
+  dispose(): void {
+    this.vectors?.dispose();
+  }
+
+  private async denseSearch(text: string, k: number): Promise<{ id: string; score: number }[]> {
+    const embedder = this.requireEmbedder('search by meaning');
+    if (!this.vectors || this.size === 0) return [];
+    const { data } = await embedInBatches(embedder, [text], { dimension: this.vectors.dimension });
+    const [hits] = await this.vectors.search(data, Math.min(k, this.size));
+    return hits ?? [];
+  }
+
+  private hits(ranked: readonly { id: string; score: number }[], _mode: SearchMode): SearchHit[] {
+    return ranked.map((r, i) => ({ ...this.docs.get(r.id)!, rank: i + 1, score: r.score }));
+  }
+
+  private requireEmbedder(what: string): Embedder {
+    if (!this.embedder)
+      throw new SearchError(
+        'SEARCH_INVALID',
+        `to ${what}, load the index with its model ('${this.identity.name}'); without it only BM25 works`,
+      );
+    return this.embedder;
+  }
+
+  private validate(documents: readonly SearchDocument[]): SearchDocument[] {
+    const seen = new Set<string>();
+    return documents.map((doc, i) => {
+      const parsed = searchDocumentSchema.safeParse(doc);
+      const label = `document ${i}${typeof doc?.id === 'string' ? ` ('${doc.id}')` : ''}`;
+      if (!parsed.success) throw new SearchError('SEARCH_INVALID', describe(parsed.error, label));
+      const { id } = parsed.data;
+      if (this.docs.has(id) || seen.has(id))
+        throw new SearchError('SEARCH_INVALID', `${label}: the id '${id}' is already in the index`);
+      seen.add(id);
+      return parsed.data;
+    });
+  }
+
+  private insert(documents: readonly SearchDocument[]): void {
+    for (const doc of documents) {
+      this.docs.set(doc.id, doc);
+      this.bm25.add(doc.id, doc.text);
+    }
+  }
+}
