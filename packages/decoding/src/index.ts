@@ -11,7 +11,6 @@ export {
   GPT2CausalLM,
 } from './causal-lm.js';
 export { DecodingError } from './errors.js';
-export { LSTMCausalLM } from './lstm-adapter.js';
 export {
   type FinishReason,
   type GenerateOutput,
@@ -19,6 +18,7 @@ export {
   generate,
   generateStream,
 } from './generate.js';
+export { LSTMCausalLM } from './lstm-adapter.js';
 export {
   type GenerateOptions,
   type GenerationStep,

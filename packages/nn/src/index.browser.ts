@@ -89,18 +89,6 @@ export {
   type LayerPast,
 } from './models/gpt.js';
 export {
-  LSTM_LM_MODEL_TYPE,
-  type LSTMLMConfig,
-  type LSTMLMConfigInput,
-  type LSTMLMForwardOptions,
-  type LSTMLMOutput,
-  LSTMLanguageModel,
-  lstmLmConfig,
-  lstmLmConfigFromHF,
-  lstmLmConfigSchema,
-  lstmLmConfigToHF,
-} from './models/lstm-lm.js';
-export {
   GPT_PRESETS,
   type GPTConfig,
   type GPTConfigInput,
@@ -110,6 +98,18 @@ export {
   gptConfigSchema,
   gptConfigToHF,
 } from './models/gpt-config.js';
+export {
+  LSTM_LM_MODEL_TYPE,
+  LSTMLanguageModel,
+  type LSTMLMConfig,
+  type LSTMLMConfigInput,
+  type LSTMLMForwardOptions,
+  type LSTMLMOutput,
+  lstmLmConfig,
+  lstmLmConfigFromHF,
+  lstmLmConfigSchema,
+  lstmLmConfigToHF,
+} from './models/lstm-lm.js';
 export {
   isMetaInit,
   type LoadStateDictOptions,
