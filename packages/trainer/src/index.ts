@@ -3,7 +3,6 @@
 // stopping and atomic resumable checkpoints, progress output, loss-curve plots, and the
 // causal-LM helpers (the loss over real tokens, and the seeds' pad-included figure).
 
-export { type KMeansOptions, type KMeansResult, kmeans } from './analysis/kmeans.js';
 export {
   BEST_POINTER,
   type CheckpointPointer,
@@ -25,34 +24,7 @@ export {
   writePointer,
 } from './checkpoint/checkpoint.js';
 export { type CheckpointFiles, checkpointProblem, safetensorsProblem } from './checkpoint/verify.js';
-export {
-  type BatchSource,
-  DatasetBatchSource,
-  type DatasetSourceOptions,
-  datasetSource,
-  type EpochLoader,
-  IndexedBatchSource,
-  type IndexedDataset,
-  indexedSource,
-  LoaderBatchSource,
-  loaderSource,
-  padBatch,
-  type TokenBatchSourceOptions,
-  tokenBatchSource,
-} from './data/batch-source.js';
-export { NonFiniteLossError, TrainerError } from './errors.js';
-export { type ClipGradNormOptions, clipGradNorm, gradNorm } from './grad/clip.js';
-export {
-  type CausalLmLossOptions,
-  causalLmLoss,
-  causalLmMetrics,
-  type LmBatch,
-  type LmLosses,
-  type LogitsModel,
-  lmLosses,
-  measureLmLosses,
-  shiftBatch,
-} from './lm/causal-lm.js';
+export * from './index.browser.js';
 export {
   maskedMeanPool,
   type SentenceBatch,
@@ -68,29 +40,6 @@ export {
   type MaskedLmTrainerSetup,
   maskedLmTrainer,
 } from './lm/lm-trainer.js';
-export {
-  type MaskedLmBatch,
-  type MaskedLogitsModel,
-  maskedLmLogits,
-  maskedLmLoss,
-  maskedLmMetrics,
-} from './lm/masked-lm.js';
-export { Adam, type AdamHyper, type AdamOptions, AdamW } from './optim/adamw.js';
-export {
-  Optimizer,
-  type OptimizerStateDict,
-  type ParamGroup,
-  type ParamGroupInput,
-  type ParamState,
-  type ParamsInput,
-} from './optim/optimizer.js';
-export {
-  type WeightDecayGroup,
-  type WeightDecayGroups,
-  type WeightDecayGroupsOptions,
-  weightDecayGroups,
-} from './optim/param-groups.js';
-export { SGD, type SgdHyper, type SgdOptions } from './optim/sgd.js';
 export {
   formatCompactCount,
   type LossCurveData,
@@ -124,15 +73,6 @@ export {
 } from './run/run-folder.js';
 export { removeTemporaries } from './run/temporaries.js';
 export {
-  constantLr,
-  type LrSchedule,
-  type ScheduleConfig,
-  scheduleConfigSchema,
-  scheduleFromConfig,
-  stepDecayLr,
-  warmupCosineLr,
-} from './schedule/schedules.js';
-export {
   earlyStoppingSchema,
   optimizerConfigSchema,
   type TrainerConfig,
@@ -161,5 +101,3 @@ export type {
   TrainRecord,
   TrainResult,
 } from './trainer/types.js';
-export type { JsonObject, JsonValue } from './util/json.js';
-export { deriveIntSeed } from './util/seed.js';
