@@ -1,10 +1,11 @@
 // Focused checks of the SIMD kernels at sizes that are not multiples of their blocks
 // (4 lanes, the 4×8 matmul tile, the 256-deep k block, the 128-row A block), against
 // plain f64 loops written here, plus the backend's memory rules.
+
+import { erf } from '@tensorlm/backend-cpu/kernels';
 import * as T from '@tensorlm/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, WasmMemoryError } from './index.js';
-import { erf } from './kernels/scalar-math.js';
 
 const EDGE = [1, 3, 5, 17, 33, 129];
 

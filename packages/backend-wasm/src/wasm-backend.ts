@@ -8,6 +8,16 @@
 // log-softmax and cross-entropy (row max and Σ e^x in wasm, one log per row in JS).
 // Synchronous; with threads: 2 a helper thread takes half of each matmul block, or of
 // each matrix-vector product (threads/matmul-worker.ts).
+
+import {
+  gatherAlongKernel,
+  indexAddKernel,
+  indexSelectKernel,
+  multinomialKernel,
+  randomKernel,
+  scatterAddAlongKernel,
+  topkKernel,
+} from '@tensorlm/backend-cpu/kernels';
 import {
   type ActivationGradOp,
   type ActivationOp,
@@ -41,14 +51,7 @@ import {
   BINARY_JS,
   binaryJs,
   copyStridedJs,
-  gatherAlongJs,
-  indexAddJs,
-  indexSelectJs,
-  multinomialJs,
-  randomJs,
   reduceJs,
-  scatterAddAlongJs,
-  topkJs,
   UNARY_JS,
   unaryJs,
   whereJs,
@@ -247,7 +250,7 @@ export class WasmBackend implements Backend {
   random(params: RandomParams): Storage {
     const out = this.#make('f32', params.size);
     if (params.distribution !== 'uniform') {
-      randomJs(this.#view(out, 'f32', params.size) as Float32Array, params);
+      randomKernel(this.#view(out, 'f32', params.size) as Float32Array, params);
       return out;
     }
     // The counter stream in wasm, in chunks that keep the counter's high word fixed.
@@ -425,7 +428,7 @@ export class WasmBackend implements Backend {
   indexSelect(x: KernelTensor, indices: KernelTensor, layout: AxisLayout): Storage {
     const n = layout.outer * sizeOf(indices.shape) * layout.inner;
     const out = this.#make(x.dtype, n);
-    indexSelectJs(this.#data(x), this.#data(indices) as Int32Array, this.#view(out, x.dtype, n), layout);
+    indexSelectKernel(this.#data(x), this.#data(indices) as Int32Array, this.#view(out, x.dtype, n), layout);
     return out;
   }
 
@@ -434,7 +437,7 @@ export class WasmBackend implements Backend {
     const out = this.#make('f32', n);
     const o = this.#view(out, 'f32', n) as Float32Array;
     try {
-      indexAddJs(this.#data(src) as Float32Array, this.#data(indices) as Int32Array, o, layout);
+      indexAddKernel(this.#data(src) as Float32Array, this.#data(indices) as Int32Array, o, layout);
     } catch (error) {
       this.release(out);
       throw error;
@@ -446,7 +449,12 @@ export class WasmBackend implements Backend {
     const n = sizeOf(indices.shape);
     const out = this.#make(x.dtype, n);
     try {
-      gatherAlongJs(this.#data(x), this.#data(indices) as Int32Array, this.#view(out, x.dtype, n), layout);
+      gatherAlongKernel(
+        this.#data(x),
+        this.#data(indices) as Int32Array,
+        this.#view(out, x.dtype, n),
+        layout,
+      );
     } catch (error) {
       this.release(out);
       throw error;
@@ -458,7 +466,7 @@ export class WasmBackend implements Backend {
     const n = layout.outer * layout.size * layout.inner;
     const out = this.#make('f32', n);
     try {
-      scatterAddAlongJs(
+      scatterAddAlongKernel(
         this.#data(src) as Float32Array,
         this.#data(indices) as Int32Array,
         this.#view(out, 'f32', n) as Float32Array,
@@ -481,7 +489,7 @@ export class WasmBackend implements Backend {
   ): { values: Storage; indices: Storage } {
     const values = this.#make(x.dtype, layout.rows * k);
     const indices = this.#make('i32', layout.rows * k);
-    topkJs(
+    topkKernel(
       this.#data(x),
       this.#view(values, x.dtype, layout.rows * k),
       this.#view(indices, 'i32', layout.rows * k) as Int32Array,
@@ -503,7 +511,7 @@ export class WasmBackend implements Backend {
     const n = layout.rows * numSamples;
     const out = this.#make('i32', n);
     try {
-      multinomialJs(
+      multinomialKernel(
         this.#data(probs) as Float32Array,
         this.#view(out, 'i32', n) as Int32Array,
         layout,

@@ -1,23 +1,20 @@
 // The kernels that run in JavaScript on typed-array views of the wasm memory: every
 // dtype other than f32 for the element-wise ops, the transcendental unary ops without
-// a SIMD version (log, erf, sin, cos), strided copies, indexing, argmax/argmin, random
-// streams, top-k and multinomial. They are rarely hot in a training step; each is a
-// plain loop that the SIMD kernels (wasm/kernels.ts) are tested against as well.
-import {
-  type ActivationGradOp,
-  type ActivationOp,
-  type AxisLayout,
-  type BinaryOp,
-  type DataArray,
-  type RandomParams,
-  type RowsLayout,
-  rng,
-  type Shape,
-  type StridedView,
-  TensorError,
-  type UnaryOp,
+// a SIMD version (log, erf, sin, cos), strided copies and argmax/argmin. Indexing, random
+// streams, top-k and multinomial are backend-cpu's reference kernels, run as they are on
+// these views (`@tensorlm/backend-cpu/kernels`). They are rarely hot in a training step.
+
+import { erf, gelu, geluErf, geluErfGrad, geluGrad, roundHalfEven } from '@tensorlm/backend-cpu/kernels';
+import type {
+  ActivationGradOp,
+  ActivationOp,
+  AxisLayout,
+  BinaryOp,
+  DataArray,
+  Shape,
+  StridedView,
+  UnaryOp,
 } from '@tensorlm/tensor-core';
-import { erf, gelu, geluErf, geluErfGrad, geluGrad, roundHalfEven } from './scalar-math.js';
 
 export const UNARY_JS: Readonly<Record<UnaryOp | ActivationOp, (v: number) => number>> = {
   neg: (v) => -v,
@@ -164,84 +161,6 @@ export function copyStridedJs(
   });
 }
 
-function checkIndex(kernel: string, index: number, size: number): void {
-  if (index < 0 || index >= size) {
-    throw new TensorError(kernel, `index ${index} is out of range for an axis of size ${size}`);
-  }
-}
-
-export function indexSelectJs(
-  x: DataArray,
-  indices: Int32Array,
-  out: DataArray,
-  { outer, size, inner }: AxisLayout,
-): void {
-  const m = indices.length;
-  for (let j = 0; j < m; j++) checkIndex('indexSelect', indices[j]!, size);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      const src = (o * size + indices[j]!) * inner;
-      out.set(x.subarray(src, src + inner), (o * m + j) * inner);
-    }
-  }
-}
-
-export function indexAddJs(
-  src: Float32Array,
-  indices: Int32Array,
-  out: Float32Array,
-  { outer, size, inner }: AxisLayout,
-): void {
-  const m = indices.length;
-  for (let j = 0; j < m; j++) checkIndex('indexAdd', indices[j]!, size);
-  out.fill(0);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      const from = (o * m + j) * inner;
-      const to = (o * size + indices[j]!) * inner;
-      for (let i = 0; i < inner; i++) out[to + i]! += src[from + i]!;
-    }
-  }
-}
-
-export function gatherAlongJs(
-  x: DataArray,
-  indices: Int32Array,
-  out: DataArray,
-  { outer, size, inner }: AxisLayout,
-): void {
-  const m = indices.length / Math.max(outer * inner, 1);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      for (let i = 0; i < inner; i++) {
-        const at = (o * m + j) * inner + i;
-        const index = indices[at]!;
-        checkIndex('gather', index, size);
-        out[at] = x[(o * size + index) * inner + i]!;
-      }
-    }
-  }
-}
-
-export function scatterAddAlongJs(
-  src: Float32Array,
-  indices: Int32Array,
-  out: Float32Array,
-  { outer, size, inner }: AxisLayout,
-): void {
-  const m = indices.length / Math.max(outer * inner, 1);
-  for (let at = 0; at < indices.length; at++) checkIndex('scatterAdd', indices[at]!, size);
-  out.fill(0);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      for (let i = 0; i < inner; i++) {
-        const at = (o * m + j) * inner + i;
-        out[(o * size + indices[at]!) * inner + i]! += src[at]!;
-      }
-    }
-  }
-}
-
 /** Reductions in f64 for the cases without a SIMD kernel (i32 input, argmax, argmin). */
 export function reduceJs(
   op: 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin',
@@ -269,129 +188,6 @@ export function reduceJs(
           }
         }
         out[o * inner + i] = op === 'max' || op === 'min' ? best : at;
-      }
-    }
-  }
-}
-
-export function randomJs(out: Float32Array, p: RandomParams): void {
-  const key = rng.keyFromSeed(p.seed);
-  if (p.distribution === 'uniform') {
-    const width = p.b - p.a;
-    for (let i = 0; i < p.size; i++) out[i] = p.a + width * rng.uniformAt(key, p.offset + i);
-  } else {
-    for (let i = 0; i < p.size; i++) out[i] = p.a + p.b * rng.normalAt(key, p.offset, i);
-  }
-}
-
-/** a ranks before b: larger first (NaN largest), lower index first on ties. */
-function before(va: number, ia: number, vb: number, ib: number, largest: boolean): boolean {
-  const aNaN = Number.isNaN(va);
-  const bNaN = Number.isNaN(vb);
-  if (aNaN || bNaN) {
-    if (aNaN && bNaN) return ia < ib;
-    return largest ? aNaN : bNaN;
-  }
-  if (va !== vb) return largest ? va > vb : va < vb;
-  return ia < ib;
-}
-
-/** Top-k per row: a bounded heap of the k best seen, then a sort of those k. */
-export function topkJs(
-  x: DataArray,
-  values: DataArray,
-  indices: Int32Array,
-  { rows, cols }: RowsLayout,
-  k: number,
-  largest: boolean,
-): void {
-  if (k === 0) return;
-  const heap = new Int32Array(k); // column indices; heap[0] is the worst kept
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    const worse = (i: number, j: number) => before(x[base + j]!, j, x[base + i]!, i, largest);
-    let n = 0;
-    const swap = (i: number, j: number) => {
-      const t = heap[i]!;
-      heap[i] = heap[j]!;
-      heap[j] = t;
-    };
-    for (let c = 0; c < cols; c++) {
-      if (n < k) {
-        heap[n] = c;
-        let i = n++;
-        while (i > 0 && worse(heap[i]!, heap[(i - 1) >> 1]!)) {
-          swap(i, (i - 1) >> 1);
-          i = (i - 1) >> 1;
-        }
-      } else if (before(x[base + c]!, c, x[base + heap[0]!]!, heap[0]!, largest)) {
-        heap[0] = c;
-        for (let i = 0; ; ) {
-          const l = 2 * i + 1;
-          let w = i;
-          if (l < n && worse(heap[l]!, heap[w]!)) w = l;
-          if (l + 1 < n && worse(heap[l + 1]!, heap[w]!)) w = l + 1;
-          if (w === i) break;
-          swap(i, w);
-          i = w;
-        }
-      }
-    }
-    const kept = Array.from(heap.subarray(0, n));
-    kept.sort((i, j) => (before(x[base + i]!, i, x[base + j]!, j, largest) ? -1 : 1));
-    for (let j = 0; j < k; j++) {
-      indices[r * k + j] = kept[j]!;
-      values[r * k + j] = x[base + kept[j]!]!;
-    }
-  }
-}
-
-/** Multinomial by inverse CDF over each row's weights (f64 running sums). */
-export function multinomialJs(
-  probs: Float32Array,
-  out: Int32Array,
-  { rows, cols }: RowsLayout,
-  numSamples: number,
-  replacement: boolean,
-  seed: number,
-  offset: number,
-): void {
-  const key = rng.keyFromSeed(seed);
-  const weights = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    let total = 0;
-    for (let c = 0; c < cols; c++) {
-      const w = probs[r * cols + c]!;
-      if (!(w >= 0) || !Number.isFinite(w)) {
-        throw new TensorError(
-          'multinomial',
-          `row ${r} has an invalid weight ${w} (weights must be finite and ≥ 0)`,
-        );
-      }
-      weights[c] = w;
-      total += w;
-    }
-    for (let s = 0; s < numSamples; s++) {
-      if (!(total > 0))
-        throw new TensorError('multinomial', `row ${r} has no positive weight left to sample`);
-      const u = rng.uniformAt(key, offset + r * numSamples + s) * total;
-      let cumulative = 0;
-      let pick = -1;
-      let lastPositive = -1;
-      for (let c = 0; c < cols; c++) {
-        if (weights[c]! <= 0) continue;
-        lastPositive = c;
-        cumulative += weights[c]!;
-        if (u < cumulative) {
-          pick = c;
-          break;
-        }
-      }
-      if (pick < 0) pick = lastPositive; // rounding at the very top of the CDF
-      out[r * numSamples + s] = pick;
-      if (!replacement) {
-        total -= weights[pick]!;
-        weights[pick] = 0;
       }
     }
   }
