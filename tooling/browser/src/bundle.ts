@@ -25,6 +25,7 @@ export const BROWSER_PACKAGES = [
   '@tensorlm/hub-loader',
   '@tensorlm/datasets',
   '@tensorlm/trainer',
+  '@tensorlm/tasks',
 ] as const;
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
