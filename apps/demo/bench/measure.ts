@@ -1,13 +1,13 @@
 // Measures the demo in headless Chromium: the page's load time (navigation to the model
-// being ready), and training tokens/s on WebGPU and on the CPU backend for a given batch
-// size, no sampling in between. Serves an existing build: `vite build --outDir D` first.
+// being ready), and training tokens/s on WebGPU, the WebAssembly backend and the CPU
+// backend for a given batch size, no sampling in between. Serves an existing build: `vite build --outDir D` first.
 // Run: npx tsx bench/measure.ts D [batch] [steps]
 import { launchChromium } from '../../../tooling/browser/src/chromium.js';
 import { startStaticServer } from '../../../tooling/browser/src/static-server.js';
 
 const [dir = 'dist', batch = '64', steps = '30'] = process.argv.slice(2);
 const server = await startStaticServer(dir);
-for (const backend of ['webgpu', 'cpu']) {
+for (const backend of (process.env.BACKENDS ?? 'webgpu,wasm,cpu').split(',')) {
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();

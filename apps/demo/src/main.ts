@@ -1,12 +1,16 @@
 // The demo's shell: tabs for the views, the settings kept in the URL (so a setup can be
-// shared), the backend line, and one training worker shared by Train, Embeddings and
-// Generate. The Tokenizer view runs on the page itself.
+// shared), the backend line, and one worker holding every model, shared by the views.
+// The Tokenizer view runs on the page itself; the conformance suite in its own worker.
 import './style.css';
 import 'uplot/dist/uPlot.min.css';
 import { type Settings, settingsFromSearch, settingsToSearch, VIEWS, type View } from './state/settings.js';
 import { el } from './ui/dom.js';
+import { attentionView } from './views/attention.js';
+import { backendView } from './views/backend.js';
 import { embeddingsView } from './views/embeddings.js';
+import { fillMaskView } from './views/fill-mask.js';
 import { generateView } from './views/generate.js';
+import { modelsView } from './views/models.js';
 import { tokenizerView } from './views/tokenizer.js';
 import { trainView } from './views/train.js';
 import { TrainingClient } from './worker/client.js';
@@ -16,6 +20,10 @@ const TITLES: Record<View, string> = {
   embeddings: 'Embeddings',
   generate: 'Generate',
   tokenizer: 'Tokenizer',
+  attention: 'Attention',
+  'fill-mask': 'Fill-mask',
+  models: 'Models',
+  backend: 'Backend',
 };
 
 const parsed = settingsFromSearch(location.search);
@@ -37,7 +45,7 @@ client.listen((message) => {
     backendLine.textContent =
       message.backend === 'webgpu'
         ? `backend: WebGPU (${message.adapter ?? 'adapter'})`
-        : `backend: CPU — ${message.fallback ?? 'chosen'}`;
+        : `backend: ${message.backend === 'wasm' ? 'WebAssembly' : 'CPU'} — ${message.fallback ?? 'chosen'}`;
     backendLine.className = message.backend === 'webgpu' ? 'ok' : 'warn';
   }
 });
@@ -55,6 +63,10 @@ const views: Record<View, HTMLElement> = {
   embeddings: embeddingsView(context),
   generate: generateView(context),
   tokenizer: tokenizerView(),
+  attention: attentionView(context),
+  'fill-mask': fillMaskView(context),
+  models: modelsView(context),
+  backend: backendView(context),
 };
 
 const tabs = document.getElementById('tabs')!;

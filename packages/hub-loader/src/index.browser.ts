@@ -14,6 +14,7 @@ export {
 export * from './index.shared.js';
 export {
   type BrowserFromPretrainedOptions,
+  type BrowserFromPretrainedOptions as FromPretrainedOptions,
   type BrowserLoadProgress,
   type BrowserModelSource,
   fromPretrained,

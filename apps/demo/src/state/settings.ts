@@ -15,10 +15,19 @@ export const GRAMMAR_MODEL = { vocabSize: 39, blockSize: 128, nEmbd: 64, nLayer:
 /** Sentences are padded to this many ids, as the CLI's tokenBatchSource (length 20). */
 export const SENTENCE_LENGTH = 20;
 
-export const VIEWS = ['train', 'embeddings', 'generate', 'tokenizer'] as const;
+export const VIEWS = [
+  'train',
+  'embeddings',
+  'generate',
+  'tokenizer',
+  'attention',
+  'fill-mask',
+  'models',
+  'backend',
+] as const;
 export type View = (typeof VIEWS)[number];
 
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -90,3 +99,14 @@ export function settingsToSearch(settings: Settings): string {
 export function shapeProblem(width: number, heads: number): string | null {
   return width % heads === 0 ? null : `width ${width} must be a multiple of heads ${heads}`;
 }
+
+/** The masked LM trained in the page (Fill-mask view). */
+export interface MlmSettings {
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+}
+
+/** `tensorlm train mlm`'s defaults on the grammar: 200 steps of 128 sentences at 5e-3. */
+export const MLM_DEFAULTS: MlmSettings = { steps: 200, batch: 128, lr: 5e-3, seed: 0 };

@@ -1,7 +1,51 @@
 // The messages between the page and the training worker (src/worker/worker.ts), which owns
 // the model: the page sends commands, the worker reports progress, samples, embeddings and
 // generated tokens. Plain structured-clone data only.
-import type { TrainSettings } from '../state/settings.js';
+import type { AttentionMaps, FillMaskCandidate } from '@tensorlm/tasks';
+import type { PickedFile } from '../models/folder.js';
+import type { CheckpointSummary } from '../models/storage.js';
+import type { MlmSettings, TrainSettings } from '../state/settings.js';
+
+/** Which model a view uses: the grammar GPT trained in the page, the masked LM trained in the page, or the loaded one. */
+export type ModelChoice = 'trained' | 'mlm' | 'loaded';
+
+/** Where a model to load comes from. */
+export type LoadSource =
+  | { kind: 'files'; files: PickedFile[] }
+  | { kind: 'hub'; repo: string }
+  | { kind: 'stored'; name: string };
+
+/** What the page shows about a loaded model. */
+export interface LoadedInfo {
+  label: string;
+  source: 'folder' | 'run folder' | 'browser storage' | 'Hugging Face Hub';
+  architecture: string;
+  parameters: number;
+  tokenizer: string;
+  vocabSize: number;
+  /** hub-loader's load report (key mapping, ignored tensors). */
+  report: string;
+}
+
+/** Requests answered by one 'reply' with the same id (a value, or an error message). */
+export type Request =
+  | { type: 'attention'; model: ModelChoice; text: string }
+  | { type: 'fill-mask'; model: 'mlm' | 'loaded'; text: string; topK: number }
+  | { type: 'load'; source: LoadSource }
+  | { type: 'save'; model: 'trained' | 'mlm'; name: string }
+  | { type: 'download'; model: 'trained' | 'mlm' | 'loaded'; folder: string }
+  | { type: 'list-stored' }
+  | { type: 'delete-stored'; name: string };
+
+export interface Replies {
+  attention: AttentionMaps;
+  'fill-mask': FillMaskCandidate[][];
+  load: LoadedInfo;
+  save: CheckpointSummary[];
+  download: Uint8Array;
+  'list-stored': CheckpointSummary[];
+  'delete-stored': CheckpointSummary[];
+}
 
 export interface GenerateRequest {
   prompt: string;
@@ -15,6 +59,8 @@ export interface GenerateRequest {
   seed: number;
   /** Stop when the model writes [End] (else always maxNewTokens tokens). */
   stopAtEnd: boolean;
+  /** The grammar GPT trained here, or the loaded model. */
+  model: 'trained' | 'loaded';
 }
 
 export type PageMessage =
@@ -23,7 +69,10 @@ export type PageMessage =
   | { type: 'run' }
   | { type: 'pause' }
   | { type: 'step' }
-  | { type: 'generate'; id: number; request: GenerateRequest };
+  | { type: 'generate'; id: number; request: GenerateRequest }
+  | { type: 'mlm-run'; settings: MlmSettings }
+  | { type: 'mlm-pause' }
+  | { type: 'request'; id: number; request: Request };
 
 export interface Alternative {
   token: string;
@@ -41,11 +90,13 @@ export interface EmbeddingPoint {
 export type WorkerMessage =
   | {
       type: 'ready';
-      backend: 'webgpu' | 'cpu';
+      backend: 'webgpu' | 'wasm' | 'cpu';
       adapter: string | null;
-      /** Why the CPU runs although WebGPU was wanted; null when nothing fell back. */
+      /** Why WebGPU is not used although it was wanted; null when nothing fell back. */
       fallback: string | null;
       parameters: number;
+      /** Largest single buffer of the backend in bytes (WebGPU's maxBufferSize); null: no limit. */
+      maxStorageBytes: number | null;
     }
   | {
       type: 'step';
@@ -67,7 +118,23 @@ export type WorkerMessage =
       explained: [number, number];
     }
   | { type: 'state'; running: boolean; step: number; steps: number }
-  /** `at`: the worker's clock when the token was made (performance.now(), ms). */
-  | { type: 'token'; id: number; token: string; prob: number; alternatives: Alternative[]; at: number }
-  | { type: 'generated'; id: number; finish: 'eos' | 'length' | 'error'; error?: string }
+  /**
+   * `at`: the worker's clock when the token was made (performance.now(), ms); `prob`: null
+   * when not computed (a large loaded model); `text`: a loaded model's whole text so far.
+   */
+  | {
+      type: 'token';
+      id: number;
+      token: string;
+      prob: number | null;
+      alternatives: Alternative[];
+      at: number;
+      text?: string;
+    }
+  | { type: 'generated'; id: number; finish: 'eos' | 'length' | 'error'; error?: string; text?: string }
+  | { type: 'mlm-step'; step: number; steps: number; loss: number; tokensPerSecond: number; running: boolean }
+  | { type: 'mlm-error'; message: string }
+  | { type: 'load-progress'; text: string }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string; code: string | null }
   | { type: 'error'; message: string };

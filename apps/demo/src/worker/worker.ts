@@ -1,11 +1,17 @@
-// The training worker: owns the backend and the Session, so training never blocks the
+// The training worker: owns the backend and the models, so training never blocks the
 // page. Commands arrive as PageMessages; the loop trains while running, reporting every
 // step, a held-out loss twice per `every` steps, and samples plus embeddings every
-// `every` steps. Generation holds the session between its tokens, so
-// weights never change under a sequence being written.
-import type { TrainSettings } from '../state/settings.js';
+// `every` steps. The masked LM trains in the same way on request; other requests
+// (attention, fill-mask, loading, saving: ./requests.ts) are answered in turn. Everything
+// that touches a model goes through one queue, so weights never change under a sequence
+// being written or a map being drawn.
+import { getBackend, TensorlmError } from '@tensorlm/tensor-core';
+import type { MlmSettings, TrainSettings } from '../state/settings.js';
 import { chooseBackend } from './backend.js';
-import type { PageMessage, WorkerMessage } from './protocol.js';
+import { MlmSession } from './mlm-session.js';
+import { generateLoaded } from './models.js';
+import type { GenerateRequest, PageMessage, WorkerMessage } from './protocol.js';
+import { answer, type WorkerModels } from './requests.js';
 import { Session } from './session.js';
 
 /** The worker's global scope, as far as this file uses it (the DOM lib types `self` as a window). */
@@ -19,9 +25,18 @@ const EVALS_PER_SAMPLE = 2;
 /** Steps in the tokens/s window. */
 const WINDOW = 10;
 
-const post = (message: WorkerMessage) => scope.postMessage(message);
+const post = (message: WorkerMessage, transfer: Transferable[] = []) =>
+  (scope.postMessage as (m: WorkerMessage, t: Transferable[]) => void)(message, transfer);
 
 let session: Session | null = null;
+const models: WorkerModels = {
+  get session() {
+    return session;
+  },
+  mlm: null,
+  loaded: null,
+};
+let mlmRunning = false;
 let running = false;
 /** Serialises the session's users: the training loop, single steps, generation, resets. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -103,7 +118,12 @@ async function reset(settings: TrainSettings): Promise<void> {
   const chosen = await chooseBackend(settings.backend);
   const s = await Session.create(settings);
   session = s;
-  post({ type: 'ready', ...chosen, parameters: s.parameters });
+  post({
+    type: 'ready',
+    ...chosen,
+    parameters: s.parameters,
+    maxStorageBytes: getBackend().capabilities.maxStorageBytes ?? null,
+  });
   post({ type: 'embeddings', step: 0, ...(await s.embeddings()) });
   post({ type: 'eval', step: 0, loss: await s.validationLoss(), tokensSeen: 0 });
   post({ type: 'state', running, step: 0, steps: settings.steps });
@@ -134,16 +154,7 @@ scope.onmessage = (event: MessageEvent<PageMessage>) => {
       break;
     case 'generate': {
       const { id, request } = message;
-      exclusive(async () => {
-        if (!session) throw new Error('the model is not ready yet');
-        const stream = session.generate(request);
-        let next = await stream.next();
-        while (!next.done) {
-          post({ type: 'token', id, ...next.value, at: performance.now() });
-          next = await stream.next();
-        }
-        post({ type: 'generated', id, finish: next.value });
-      }).catch((error: unknown) =>
+      exclusive(() => generate(id, request)).catch((error: unknown) =>
         post({
           type: 'generated',
           id,
@@ -153,5 +164,108 @@ scope.onmessage = (event: MessageEvent<PageMessage>) => {
       );
       break;
     }
+    case 'mlm-run':
+      if (!mlmRunning) {
+        mlmRunning = true;
+        mlmLoop(message.settings).catch((error: unknown) => {
+          mlmRunning = false;
+          post({ type: 'mlm-error', message: messageOf(error) });
+        });
+      }
+      break;
+    case 'mlm-pause':
+      mlmRunning = false;
+      break;
+    case 'request': {
+      const { id, request } = message;
+      exclusive(() => answer(request, models, (text) => post({ type: 'load-progress', text }))).then(
+        ({ value, transfer }) => post({ type: 'reply', id, ok: true, value }, transfer ?? []),
+        (error: unknown) =>
+          post({
+            type: 'reply',
+            id,
+            ok: false,
+            error: messageOf(error),
+            code: error instanceof TensorlmError ? error.code : null,
+          }),
+      );
+      break;
+    }
   }
 };
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function generate(id: number, request: GenerateRequest): Promise<void> {
+  if (request.model === 'loaded') {
+    if (!models.loaded) throw new Error('no model is loaded: drop a model folder in the Models view');
+    const stream = generateLoaded(models.loaded, request);
+    let next = await stream.next();
+    while (!next.done) {
+      post({ type: 'token', id, ...next.value, at: performance.now() });
+      next = await stream.next();
+    }
+    post({ type: 'generated', id, finish: next.value.finish, text: next.value.text });
+    return;
+  }
+  if (!session) throw new Error('the model is not ready yet');
+  const stream = session.generate(request);
+  let next = await stream.next();
+  while (!next.done) {
+    post({ type: 'token', id, ...next.value, at: performance.now() });
+    next = await stream.next();
+  }
+  post({ type: 'generated', id, finish: next.value });
+}
+
+const sameMlm = (a: MlmSettings, b: MlmSettings) =>
+  a.steps === b.steps && a.batch === b.batch && a.lr === b.lr && a.seed === b.seed;
+
+/** Trains the masked LM (a fresh one unless these settings continue the current run) until paused or done. */
+async function mlmLoop(settings: MlmSettings): Promise<void> {
+  await exclusive(async () => {
+    const current = models.mlm;
+    if (!current || !sameMlm(current.settings, settings) || current.step >= current.settings.steps) {
+      current?.dispose();
+      models.mlm = new MlmSession(settings);
+    }
+  });
+  const recent: { tokens: number; ms: number }[] = [];
+  while (mlmRunning) {
+    const done = await exclusive(async () => {
+      const mlm = models.mlm;
+      if (!mlm || mlm.step >= mlm.settings.steps) return true;
+      const t0 = performance.now();
+      const r = await mlm.trainStep();
+      recent.push({ tokens: r.tokens, ms: performance.now() - t0 });
+      if (recent.length > WINDOW) recent.shift();
+      const tokens = recent.reduce((n, x) => n + x.tokens, 0);
+      const ms = recent.reduce((n, x) => n + x.ms, 0);
+      const finished = r.step >= mlm.settings.steps;
+      post({
+        type: 'mlm-step',
+        step: r.step,
+        steps: mlm.settings.steps,
+        loss: r.loss,
+        tokensPerSecond: (1000 * tokens) / ms,
+        running: !finished,
+      });
+      return finished;
+    });
+    if (done) break;
+    await turn();
+  }
+  mlmRunning = false;
+  const mlm = models.mlm;
+  if (mlm)
+    post({
+      type: 'mlm-step',
+      step: mlm.step,
+      steps: mlm.settings.steps,
+      loss: Number.NaN,
+      tokensPerSecond: 0,
+      running: false,
+    });
+}
