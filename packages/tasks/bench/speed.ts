@@ -1,15 +1,9 @@
 // Search speed: exact top-10 latency over random unit vectors (10k and 100k documents) on a
-// backend, index build throughput with the embedding model, and the approximate (HNSW)
-// index at 1M vectors — recall@10 against exact search, and its latency.
+// backend (exact search costs the same whatever the vectors hold), and index build
+// throughput with the embedding model. The approximate index, whose quality does depend on
+// the vectors, is ./ann.ts's.
 import { performance } from 'node:perf_hooks';
-import {
-  type Embedder,
-  ExactVectorIndex,
-  HnswVectorIndex,
-  normalizeRows,
-  recallAtK,
-  SearchIndex,
-} from '../src/index.js';
+import { type Embedder, ExactVectorIndex, normalizeRows, SearchIndex } from '../src/index.js';
 import { percentile } from './stats.js';
 
 /** Unit vectors from a seeded LCG (uniform in [-0.5, 0.5) per coordinate, then normalised). */
@@ -78,46 +72,4 @@ export async function buildThroughput(embedder: Embedder, texts: readonly string
   const seconds = (performance.now() - t0) / 1000;
   index.dispose();
   return texts.length / seconds;
-}
-
-export interface ApproximateFigures {
-  n: number;
-  d: number;
-  buildSeconds: number;
-  recallAt10: number;
-  hnsw: Latency;
-  exact: Latency;
-}
-
-/** HNSW (usearch, M 16, efConstruction 128, ef 64) against exact search over n random unit vectors. */
-export async function approximateFigures(n: number, d: number, queries = 100): Promise<ApproximateFigures> {
-  const data = randomUnitRows(n, d, 3);
-  const ids = Array.from({ length: n }, (_, i) => String(i));
-  const probe = randomUnitRows(queries, d, 4);
-  const exact = new ExactVectorIndex(d);
-  exact.add(ids, data);
-  const hnsw = await HnswVectorIndex.create(d, { expansionSearch: 64 });
-  const t0 = performance.now();
-  hnsw.add(ids, data);
-  const buildSeconds = (performance.now() - t0) / 1000;
-  try {
-    const truth = await exact.search(probe, 10);
-    const found = await hnsw.search(probe, 10);
-    return {
-      n,
-      d,
-      buildSeconds,
-      recallAt10: recallAtK(truth, found),
-      hnsw: await queryLatency((q) => hnsw.search(q, 10), probe, d),
-      exact: await queryLatency(
-        (q) => exact.search(q, 10),
-        probe.subarray(0, Math.min(queries, 20) * d),
-        d,
-        1,
-      ),
-    };
-  } finally {
-    exact.dispose();
-    hnsw.dispose();
-  }
 }

@@ -1,4 +1,4 @@
-// `tensorlm embed`: texts → vectors with any BERT or GPT-2 (a run of `tensorlm train`, a
+// `tensorlm embed`: texts → vectors with any BERT, GPT-2 or LSTM LM (a run of `tensorlm train`, a
 // Hugging Face folder, a Hub repo), through @tensorlm/tasks' feature-extraction pipeline:
 // mean / cls / last pooling (or one vector per token), optionally L2-normalised. Texts come
 // as arguments or one per line of --file; vectors print one per line (text, then numbers),
@@ -69,7 +69,7 @@ const fmt = (x: number) => Number(x.toPrecision(7)).toString();
 
 export const embedCommand = defineCommand({
   name: 'embed',
-  summary: 'turn texts into vectors (mean / cls / last pooling) with a BERT or GPT-2',
+  summary: 'turn texts into vectors (mean / cls / last pooling) with a BERT, GPT-2 or LSTM LM',
   help: `tensorlm embed --model DIR|REPO [options] "text" ... | --file F
 
 Prints one vector per text: the text, a tab, then the numbers separated by spaces.

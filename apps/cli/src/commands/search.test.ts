@@ -8,6 +8,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { savePretrained } from '@tensorlm/hub-loader';
+import { LSTMLanguageModel } from '@tensorlm/nn';
+import { manualSeed } from '@tensorlm/tensor-core';
+import { WordTokenizer } from '@tensorlm/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli.js';
 
@@ -76,6 +80,66 @@ describe('tensorlm search', () => {
     expect(hybrid.hits[0]!.id).toBe('4');
     // RRF: first in both rankings → 2 / (60 + 1).
     expect(hybrid.hits[0]!.score).toBeCloseTo(2 / 61, 9);
+  });
+
+  it('weights the hybrid with --alpha and fuses scores with --fusion relative-score', async () => {
+    // First in both rankings: relative scores 1 and 1 → 2·0.3·1 + 2·0.7·1 = 2.
+    const relative = await query(
+      '--mode',
+      'hybrid',
+      '--fusion',
+      'relative-score',
+      '--alpha',
+      '0.3',
+      'the dog saw a cat .',
+    );
+    expect(relative.hits[0]).toMatchObject({ id: '4', score: expect.closeTo(2, 9) });
+    const bad = await cli(['search', 'query', '--index', index, '--alpha', '2', 'dog']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.join('\n')).toMatch(/alpha.*between 0 and 1/);
+  });
+
+  it('indexes with a review LSTM language model (mean-pooled LSTM outputs)', async () => {
+    // As `tensorlm train reviews --arch lstm` saves one: a word tokenizer and an LSTM LM.
+    const tokenizer = WordTokenizer.train(REVIEWS, {
+      specialTokens: { pad: '[PAD]', unk: '[UNK]', eos: '[EOS]' },
+      split: 'punctuation',
+      appendEos: true,
+    });
+    manualSeed(5);
+    const model = new LSTMLanguageModel({ vocabSize: tokenizer.vocabSize, embeddingSize: 8, hiddenSize: 8 });
+    const lstm = join(dir, 'reviews-lstm');
+    await savePretrained(lstm, { model, tokenizer });
+    model.dispose();
+    const lstmIndex = join(dir, 'lstm-index');
+    const built = await cli([
+      'search',
+      'index',
+      '--model',
+      lstm,
+      '--corpus',
+      corpus,
+      '--out',
+      lstmIndex,
+      '--backend',
+      'cpu',
+    ]);
+    expect(built.code, built.err.join('\n')).toBe(0);
+    expect(built.out.join('\n')).toContain('5 vectors of width 8, exact');
+    const r = await cli([
+      'search',
+      'query',
+      '--index',
+      lstmIndex,
+      '--json',
+      '--backend',
+      'cpu',
+      '--k',
+      '1',
+      'a sad and long film',
+    ]);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(JSON.parse(r.out.join('\n')).hits[0]).toMatchObject({ id: '5', score: expect.closeTo(1, 4) });
   });
 
   it('prints a ranked list without --json', async () => {

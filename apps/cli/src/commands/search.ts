@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import {
   checkIndexFolder,
+  FUSIONS,
   hnswIndex,
   loadSearchIndex,
   modelIdentity,
@@ -54,6 +55,12 @@ const options = z.object({
   index: z.string().min(1).optional(),
   k: z.coerce.number().int().positive().max(10_000).default(10),
   mode: z.enum(MODES, { error: `give one of ${MODES.join(', ')}` }).default('dense'),
+  fusion: z.enum(FUSIONS, { error: `give one of ${FUSIONS.join(', ')}` }).default('rrf'),
+  alpha: z.coerce
+    .number({ error: 'give a number between 0 and 1' })
+    .min(0, 'give a number between 0 and 1')
+    .max(1, 'give a number between 0 and 1')
+    .default(0.5),
   json: switchOption.default(false),
 });
 
@@ -246,7 +253,12 @@ async function queryIndex(
         embedder,
         ...(manifest.vectorIndex === 'hnsw' ? { vectorIndex: hnswIndex() } : {}),
       });
-      const hits = await index.query(text, { k: opts.k, mode: opts.mode });
+      const hits = await index.query(text, {
+        k: opts.k,
+        mode: opts.mode,
+        fusion: opts.fusion,
+        alpha: opts.alpha,
+      });
       if (opts.json)
         io.out(JSON.stringify({ query: text, mode: opts.mode, index: resolve(opts.index), hits }, null, 2));
       else {
@@ -285,7 +297,11 @@ query: the k best documents, best first:
   --index DIR          a folder made by 'search index'
   --k N                how many (default 10)
   --mode M             dense (default: cosine of the vectors), bm25 (words), or hybrid
-                       (both, fused by reciprocal rank)
+                       (both, fused)
+  --fusion F           hybrid: rrf (default: reciprocal ranks, k 60) or relative-score
+                       (min-max normalised scores, as Weaviate's relativeScoreFusion)
+  --alpha A            hybrid: the dense ranker's share, 0 (BM25 only) … 1 (dense only);
+                       default 0.5, both alike
   --model DIR|REPO     the index's model (default: the one it records; another is refused)
   --json               print { query, mode, index, hits } on stdout; messages go to stderr
   --backend B          auto (default), webgpu, wasm or cpu`,
@@ -298,7 +314,7 @@ query: the k best documents, best first:
     },
     query: {
       summary: 'the k best documents for a text --index DIR',
-      options: ['index', 'k', 'mode', 'json'],
+      options: ['index', 'k', 'mode', 'fusion', 'alpha', 'json'],
     },
   },
   async run(opts, positional, io) {

@@ -10,8 +10,20 @@
 // map to pieces. The run folder, checks, resume and Ctrl-C handling are `tensorlm
 // train`'s own (train.ts's trainInRunFolder over train-folder.ts); every checkpoint is a
 // Hugging Face BertModel folder that `tensorlm embed` / `search index --model` load.
+// --init starts from a trained encoder instead of random weights (as SimCSE starts from
+// BERT): a `tensorlm train mlm --file …` run or any BERT folder with the same WordPiece
+// vocabulary; its width and depth are the model's.
 import { resolve } from 'node:path';
-import { type BertConfigInput, BertModel, bertConfig, type Module } from '@tensorlm/nn';
+import { fromPretrained } from '@tensorlm/hub-loader';
+import {
+  type BertConfig,
+  type BertConfigInput,
+  BertForMaskedLM,
+  BertModel,
+  bertConfig,
+  type Module,
+  type StateDict,
+} from '@tensorlm/nn';
 import { manualSeed } from '@tensorlm/tensor-core';
 import { bertBaseUncased, type Tokenizer } from '@tensorlm/tokenizers';
 import {
@@ -36,6 +48,7 @@ export const embeddingsOptionShape = {
   temperature: z.coerce.number().positive().optional(),
   'hidden-size': z.coerce.number().int().positive().max(4096).optional(),
   layers: z.coerce.number().int().positive().max(48).optional(),
+  init: z.string().min(1).optional(),
 };
 
 export const EMBEDDINGS_ONLY_OPTIONS = [
@@ -45,6 +58,7 @@ export const EMBEDDINGS_ONLY_OPTIONS = [
   'temperature',
   'hidden-size',
   'layers',
+  'init',
 ] as const;
 
 export const EMBEDDINGS_HELP = `embeddings only (defaults: --steps 1000, --batch-size 128, --lr 1e-3 with warmup and
@@ -53,6 +67,8 @@ cosine decay, --out runs/embeddings; about 8 minutes on 2 busy cores):
   --column C           the TSV / JSONL column with the text (default: text, else sentence)
   --hidden-size N      BERT width (default 128; heads: width / 64, at least 2)
   --layers N           BERT layers (default 1)
+  --init DIR           start from a trained BERT (e.g. a 'train mlm --file' run) instead of
+                       random weights; its width and depth are kept
   --max-length N       tokens per sentence, [CLS] and [SEP] included (default 64; longer are cut)
   --delete-rate P      share of words each view loses (default 0.6; 0 = dropout-only SimCSE)
   --temperature T      softmax temperature over cosines (default 0.05)
@@ -76,6 +92,7 @@ export interface EmbeddingsOptions {
   temperature?: number | undefined;
   'hidden-size'?: number | undefined;
   layers?: number | undefined;
+  init?: string | undefined;
 }
 
 /** What train.ts lends this command: its run-folder flow and its output helpers. */
@@ -107,6 +124,45 @@ export function embeddingsBertConfig(vocabSize: number, opts: EmbeddingsOptions)
     hiddenDropoutProb: dropout,
     attentionProbsDropoutProb: dropout,
   };
+}
+
+/** The starting encoder of --init: its config (dropout as asked) and weights. */
+async function loadInitEncoder(
+  source: string,
+  opts: EmbeddingsOptions,
+  vocabSize: number,
+): Promise<{ config: BertConfig; weights: StateDict; name: string }> {
+  if (opts['hidden-size'] !== undefined || opts.layers !== undefined)
+    throw new UsageError(
+      '--init takes the width and depth of the model it starts from: leave out --hidden-size and --layers',
+    );
+  const loaded = await fromPretrained(source);
+  try {
+    const model = loaded.model;
+    const encoder = model instanceof BertForMaskedLM ? model.bert : model instanceof BertModel ? model : null;
+    if (!encoder)
+      throw new UsageError(
+        `--init ${source} is a ${model.typeName}, not a BERT encoder or masked LM (e.g. a 'tensorlm train mlm --file' run)`,
+      );
+    const tokens = loaded.tokenizer?.vocabSize;
+    if (encoder.config.vocabSize !== vocabSize || (tokens !== undefined && tokens !== vocabSize))
+      throw new UsageError(
+        `--init ${source} has a vocabulary of ${tokens ?? encoder.config.vocabSize} tokens; train embeddings ` +
+          `reads bert-base-uncased's WordPiece (${vocabSize}): train the masked LM with its default --tokenizer wordpiece`,
+      );
+    const dropout = opts.dropout ?? 0.1;
+    const config = bertConfig({
+      ...encoder.config,
+      hiddenDropoutProb: dropout,
+      attentionProbsDropoutProb: dropout,
+    });
+    // Copies: the loaded model is freed below.
+    const weights: StateDict = new Map();
+    for (const [key, value] of encoder.stateDict()) weights.set(key, value.clone());
+    return { config, weights, name: `${model.typeName} from ${source}` };
+  } finally {
+    loaded.model.dispose();
+  }
 }
 
 /** Encodes sentences, cut to `maxLength` tokens (keeping [SEP] last), dropping duplicates. */
@@ -145,7 +201,8 @@ export async function trainEmbeddings(
     throw new UsageError(
       `${opts.file} gives ${sentences.length} distinct sentences, too few for batches of ${batchSize}: add sentences or lower --batch-size`,
     );
-  const config = bertConfig(embeddingsBertConfig(tokenizer.vocabSize, opts));
+  const init = opts.init ? await loadInitEncoder(opts.init, opts, tokenizer.vocabSize) : null;
+  const config = init?.config ?? bertConfig(embeddingsBertConfig(tokenizer.vocabSize, opts));
   const runDir = resolve(opts.out ?? 'runs/embeddings');
   const plan: RunPlan = {
     runDir,
@@ -153,6 +210,7 @@ export async function trainEmbeddings(
       task: 'embeddings',
       tokenizer: 'bert-base-uncased',
       file: corpora.map((c) => resolve(c.path)).join(','),
+      ...(opts.init ? { init: opts.init } : {}),
     },
     tokenizer,
     model: {
@@ -172,6 +230,22 @@ export async function trainEmbeddings(
     manualSeed(opts.seed);
     // With the pooler (unused by the loss): the checkpoint is a complete HF BertModel.
     const bert = new BertModel(config);
+    if (init) {
+      const report = bert.loadStateDict(init.weights, { strict: false });
+      for (const t of init.weights.values()) t.dispose();
+      // The pooler is the only part a masked LM lacks; the loss and mean pooling never read it.
+      const missing = report.missingKeys.filter((k) => !k.startsWith('pooler.'));
+      const misfit = [
+        ...missing.map((k) => `${k} missing`),
+        ...report.unexpectedKeys.map((k) => `${k} unexpected`),
+        ...report.mismatchedKeys.map((m) => `${m.key} [${m.got.join(', ')}] ≠ [${m.expected.join(', ')}]`),
+      ];
+      if (misfit.length > 0)
+        throw new UsageError(
+          `--init ${opts.init}: its encoder does not fit a BertModel (${misfit.join('; ')})`,
+        );
+      io.out(`init: ${init.name} (the pooler starts random; nothing reads it)`);
+    }
     io.out(
       `model: BERT ${config.numHiddenLayers}×${config.hiddenSize} (${config.numAttentionHeads} heads), ` +
         `${bert.numParameters().toLocaleString('en-US')} parameters; ${train.length.toLocaleString('en-US')} training and ` +

@@ -3,8 +3,10 @@
 // real tokens (sentence-transformers' default), the first token ([CLS]) or the last real
 // token (for a causal model) — optionally L2-normalised. Texts are batched with right
 // padding and an attention mask; pooling only ever reads real tokens, so a text's vector
-// does not depend on what it was batched with.
-import { BertModel } from '@tensorlm/nn';
+// does not depend on what it was batched with. Besides BERT and GPT-2 (any head), a
+// next-word LSTM (`tensorlm train reviews --arch lstm`) is an encoder too: its last LSTM
+// layer's outputs are its hidden states, as the reviews notebook mean-pools them.
+import { BertModel, LSTMLanguageModel, type Module } from '@tensorlm/nn';
 import {
   cast,
   div,
@@ -58,13 +60,25 @@ function toRows(data: Float32Array, rows: number, width: number): number[][] {
   return Array.from({ length: rows }, (_, r) => Array.from(data.subarray(r * width, (r + 1) * width)));
 }
 
+/** What feature extraction runs: a transformer trunk, or an LSTM LM (whose head is skipped). */
+type Encoder = NonNullable<ReturnType<typeof encoderOf>> | LSTMLanguageModel;
+
+function featureEncoder(model: Module): Encoder | null {
+  return model instanceof LSTMLanguageModel ? model : encoderOf(model);
+}
+
 export class FeatureExtraction extends BasePipeline {
   readonly task = 'feature-extraction' as const;
-  private readonly encoder: NonNullable<ReturnType<typeof encoderOf>>;
+  private readonly encoder: Encoder;
 
   constructor(resolved: ResolvedModel, options: ResolvedPipelineOptions) {
-    const encoder = encoderOf(resolved.model);
-    if (!encoder) throw unsupportedModel('feature-extraction', 'a BERT or GPT-2 model (any head)', resolved);
+    const encoder = featureEncoder(resolved.model);
+    if (!encoder)
+      throw unsupportedModel(
+        'feature-extraction',
+        'a BERT, GPT-2 (any head) or LSTM language model',
+        resolved,
+      );
     super(resolved, options, requireTokenizer(resolved, 'feature-extraction'));
     this.encoder = encoder;
   }
@@ -75,17 +89,25 @@ export class FeatureExtraction extends BasePipeline {
     return config.hiddenSize ?? config.nEmbd!;
   }
 
+  /** (B, T, C): the last layer's states; pads never reach a real token (causal or masked). */
+  private hiddenStates(batch: PaddedBatch): Tensor {
+    const encoder = this.encoder;
+    if (encoder instanceof BertModel)
+      return encoder.forward(batch.ids, {
+        attentionMask: batch.attentionMask,
+        tokenTypeIds: batch.tokenTypeIds,
+      }).lastHiddenState;
+    // The LSTM's head runs on one position only: its logits are not wanted here.
+    if (encoder instanceof LSTMLanguageModel)
+      return encoder.forward(batch.ids, { attentionMask: batch.attentionMask, logitsToKeep: 1 })
+        .lastHiddenState;
+    return encoder.forward(batch.ids, { attentionMask: batch.attentionMask }).lastHiddenState;
+  }
+
   /** Pooled (B, C), or the hidden states (B, T, C) for 'none'. Inside tidy + noGrad. */
   private forward(batch: PaddedBatch, pooling: Pooling, normalized: boolean): Tensor {
     const backend = batch.ids.backend;
-    const out =
-      this.encoder instanceof BertModel
-        ? this.encoder.forward(batch.ids, {
-            attentionMask: batch.attentionMask,
-            tokenTypeIds: batch.tokenTypeIds,
-          })
-        : this.encoder.forward(batch.ids, { attentionMask: batch.attentionMask });
-    const hidden = out.lastHiddenState; // (B, T, C)
+    const hidden = this.hiddenStates(batch); // (B, T, C)
     let pooled: Tensor;
     if (pooling === 'none') pooled = hidden;
     else if (pooling === 'cls')

@@ -10,7 +10,14 @@ export {
 } from './embedder.js';
 export { SearchError, type SearchErrorCode } from './errors.js';
 export { ExactVectorIndex } from './exact-index.js';
-export { type FusedId, reciprocalRankFusion } from './fusion.js';
+export {
+  FUSIONS,
+  type FusedId,
+  type Fusion,
+  hybridWeights,
+  reciprocalRankFusion,
+  relativeScoreFusion,
+} from './fusion.js';
 export {
   decodeSearchIndex,
   encodeSearchIndex,

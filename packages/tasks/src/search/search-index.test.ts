@@ -4,7 +4,7 @@
 import '@tensorlm/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { Bm25Index } from './bm25.js';
-import { reciprocalRankFusion } from './fusion.js';
+import { reciprocalRankFusion, relativeScoreFusion } from './fusion.js';
 import { type SearchDocument, SearchIndex } from './search-index.js';
 import { hashEmbedder } from './test-embedder.js';
 
@@ -55,6 +55,23 @@ describe('SearchIndex', () => {
     expect(hybrid.map((h) => h.id)).toEqual(want.map((f) => f.id));
     expect(hybrid[0]!.score).toBeCloseTo(want[0]!.score, 9);
     expect(hybrid[0]!.parts?.dense).toBeDefined();
+    index.dispose();
+  });
+
+  it('weights the hybrid by alpha and fuses relative scores on request', async () => {
+    const { index } = await SearchIndex.build(DOCS, { embedder: hashEmbedder() });
+    const q = 'funny long laugh';
+    const dense = await index.query(q, { k: 5 });
+    const lexical = await index.query(q, { mode: 'bm25', k: 5 });
+    const ids = (hits: { id: string }[]) => hits.map((h) => h.id);
+    // alpha 1 / 0: one ranker's order alone (the other's extra documents trail with score 0).
+    expect(ids(await index.query(q, { mode: 'hybrid', k: 5, alpha: 1 }))).toEqual(ids(dense));
+    expect(ids(await index.query(q, { mode: 'hybrid', k: lexical.length, alpha: 0 }))).toEqual(ids(lexical));
+    const relative = await index.query(q, { mode: 'hybrid', k: 5, fusion: 'relative-score', alpha: 0.25 });
+    const want = relativeScoreFusion([dense, lexical], [0.5, 1.5]);
+    expect(relative.map((h) => [h.id, h.score])).toEqual(want.map((f) => [f.id, expect.closeTo(f.score, 9)]));
+    await expect(index.query(q, { mode: 'hybrid', alpha: 2 })).rejects.toThrow(/alpha/);
+    await expect(index.query(q, { mode: 'hybrid', fusion: 'max' as never })).rejects.toThrow(/fusion/);
     index.dispose();
   });
 

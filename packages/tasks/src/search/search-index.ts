@@ -1,5 +1,6 @@
 // SearchIndex: documents searchable by meaning (dense vectors from an Embedder, cosine by
-// an exact or approximate VectorIndex), by words (BM25) or both (reciprocal-rank fusion).
+// an exact or approximate VectorIndex), by words (BM25) or both (./fusion.ts: weighted
+// reciprocal-rank or relative-score fusion).
 // Built in batches with progress; documents are added and deleted by id; the model's
 // identity is part of the index, so a query embedded by another model is refused. Saving
 // and loading are ./persist.node.ts's (Node) over ./index-files.ts's formats (anywhere).
@@ -8,7 +9,7 @@ import { Bm25Index, type Bm25Options, checkK } from './bm25.js';
 import { type Embedder, type EmbedProgress, embedInBatches, type ModelIdentity } from './embedder.js';
 import { SearchError } from './errors.js';
 import { ExactVectorIndex } from './exact-index.js';
-import { reciprocalRankFusion } from './fusion.js';
+import { FUSIONS, hybridWeights, reciprocalRankFusion, relativeScoreFusion } from './fusion.js';
 import type { VectorIndex, VectorIndexFactory } from './vector-index.js';
 
 /** JSON values a document's metadata may hold. */
@@ -45,6 +46,10 @@ const queryOptionsSchema = z
     candidates: z.number().int().positive().optional(),
     /** Hybrid: RRF's k (default 60). */
     rrfK: z.number().nonnegative().default(60),
+    /** Hybrid: 'rrf' (default: reciprocal ranks) or 'relative-score' (min-max normalised scores). */
+    fusion: z.enum(FUSIONS).default('rrf'),
+    /** Hybrid: the dense ranker's share, 0 (BM25 only) … 1 (dense only); default ½, both alike. */
+    alpha: z.number().min(0).max(1).default(0.5),
   })
   .strict();
 
@@ -56,7 +61,7 @@ export interface SearchHit {
   metadata?: Record<string, JsonValue>;
   /** 1 for the best hit. */
   rank: number;
-  /** Cosine (dense), BM25 score (bm25) or fused RRF score (hybrid). */
+  /** Cosine (dense), BM25 score (bm25) or the fused score (hybrid: RRF or relative score). */
   score: number;
   /** The scores behind a hybrid hit (absent where that ranker did not list the document). */
   parts?: { dense?: number; bm25?: number };
@@ -253,7 +258,7 @@ export class SearchIndex {
   async query(text: string, options: QueryOptions = {}): Promise<SearchHit[]> {
     const parsed = queryOptionsSchema.safeParse(options);
     if (!parsed.success) throw new SearchError('SEARCH_INVALID', describe(parsed.error, 'query options'));
-    const { k, mode, rrfK } = parsed.data;
+    const { k, mode, rrfK, fusion, alpha } = parsed.data;
     checkK(k);
     if (mode === 'bm25') return this.hits(this.bm25.search(text, k), 'bm25');
     const dense = await this.denseSearch(
@@ -264,7 +269,12 @@ export class SearchIndex {
     const lexical = this.bm25.search(text, Math.max(k, parsed.data.candidates ?? 100));
     const denseScore = new Map(dense.map((h) => [h.id, h.score]));
     const lexicalScore = new Map(lexical.map((h) => [h.id, h.score]));
-    const fused = reciprocalRankFusion([dense.map((h) => h.id), lexical.map((h) => h.id)], rrfK).slice(0, k);
+    const weights = hybridWeights(alpha);
+    const fused = (
+      fusion === 'rrf'
+        ? reciprocalRankFusion([dense.map((h) => h.id), lexical.map((h) => h.id)], rrfK, weights)
+        : relativeScoreFusion([dense, lexical], weights)
+    ).slice(0, k);
     return fused.map((f, i) => {
       const doc = this.docs.get(f.id)!;
       const parts: { dense?: number; bm25?: number } = {};
