@@ -1,7 +1,15 @@
-// Finding a GPU, the part shared by both entries: the device a backend runs on, the limits
-// requested (what the adapter offers, never more) and `navigator.gpu` for browsers. Dawn,
-// for Node, is in ./device.node.ts, which only the Node entry (./index.ts) imports, so a
-// browser bundle never pulls the `webgpu` package.
+// Finding a GPU, the part shared by both entries: the device a backend runs on, asked
+// for the adapter's real limits and optional features (./adapter.ts decides which),
+// and `navigator.gpu` for browsers. Dawn, for Node, is in ./device.node.ts, which only
+// the Node entry (./index.ts) imports, so a browser bundle never pulls the `webgpu` package.
+import {
+  type AdapterReport,
+  adapterName,
+  adapterReport,
+  requiredFeatures,
+  requiredLimits,
+} from './adapter.js';
+import { browserTuneStore, type TuneStore } from './autotune/store.js';
 
 export interface AcquiredDevice {
   device: GPUDevice;
@@ -11,42 +19,43 @@ export interface AcquiredDevice {
   /** Dawn backend ('vulkan', 'opengl', …) in Node, or 'browser'. */
   dawnBackend: string;
   featureLevel: 'core' | 'compatibility';
+  /** The adapter's identity, the device's granted limits and features. */
+  report?: AdapterReport;
+  /** Where matmul autotune results persist for this adapter (a file in Node, localStorage in a browser). */
+  tuneStore?: TuneStore;
 }
 
-/** The limits worth raising, capped by what the adapter supports. */
-function requiredLimits(adapter: GPUAdapter): Record<string, number> {
-  const wanted = [
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxStorageBuffersPerShaderStage',
-    'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX',
-    'maxComputeWorkgroupSizeY',
-    'maxComputeWorkgroupStorageSize',
-    // Alignment limits are better when smaller: finer windows into big buffers.
-    'minStorageBufferOffsetAlignment',
-    'minUniformBufferOffsetAlignment',
-  ] as const;
-  const limits: Record<string, number> = {};
-  for (const name of wanted) {
-    const offered = adapter.limits[name];
-    if (typeof offered === 'number') limits[name] = offered;
-  }
-  return limits;
-}
-
+/** The adapter's name: "vendor architecture device description", the parts it fills in. */
 export function describeAdapter(adapter: GPUAdapter): string {
-  const info = adapter.info;
-  return (
-    [info.vendor, info.architecture, info.device, info.description]
-      .filter((s) => s && s.length > 0)
-      .join(' ')
-      .trim() || 'unknown adapter'
-  );
+  return adapterName(adapter.info);
 }
 
+/** A device with every limit and wanted feature the adapter offers (see adapter.ts). */
 export async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
-  return adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
+  return adapter.requestDevice({
+    requiredLimits: requiredLimits(adapter.limits as unknown as Record<string, number>),
+    requiredFeatures: requiredFeatures(adapter.features),
+  });
+}
+
+/** The acquired device of `adapter` on `backend`, with its report. */
+export async function acquireOn(
+  gpu: GPU,
+  adapter: GPUAdapter,
+  backend: string,
+  featureLevel: 'core' | 'compatibility',
+  tuneStore?: TuneStore,
+): Promise<AcquiredDevice> {
+  const device = await requestDevice(adapter);
+  return {
+    device,
+    gpu,
+    adapterName: describeAdapter(adapter),
+    dawnBackend: backend,
+    featureLevel,
+    report: adapterReport(adapter.info, device, backend, featureLevel),
+    ...(tuneStore ? { tuneStore } : {}),
+  };
 }
 
 /** A device from the browser's `navigator.gpu`, or null when it has none or no adapter. */
@@ -55,11 +64,5 @@ export async function acquireBrowserDevice(): Promise<AcquiredDevice | null> {
   if (!gpu) return null;
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) return null;
-  return {
-    device: await requestDevice(adapter),
-    gpu,
-    adapterName: describeAdapter(adapter),
-    dawnBackend: 'browser',
-    featureLevel: 'core',
-  };
+  return acquireOn(gpu, adapter, 'browser', 'core', browserTuneStore());
 }

@@ -21,7 +21,9 @@ export type WebGPUErrorCode =
   /** A dispatch needs more workgroups along an axis than WebGPU allows (65,535). */
   | 'WEBGPU_DISPATCH_LIMIT'
   /** A storage from another backend was passed in (move it with toBackend() first). */
-  | 'WEBGPU_FOREIGN_STORAGE';
+  | 'WEBGPU_FOREIGN_STORAGE'
+  /** An option or environment variable with a value the backend does not know. */
+  | 'WEBGPU_BAD_OPTION';
 
 export class WebGPUError extends TensorlmError {
   override readonly code: WebGPUErrorCode;

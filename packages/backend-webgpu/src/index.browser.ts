@@ -3,6 +3,7 @@
 // Dawn (npm `webgpu`) is never imported from here, so bundling a web app never pulls it;
 // a test in tooling/browser bundles this entry and checks.
 import { registerBackend } from '@tensorlm/tensor-core';
+import { type AdapterReport, formatAdapterReport } from './adapter.js';
 import { backendOn } from './create.js';
 import { type AcquiredDevice, acquireBrowserDevice } from './device.js';
 import { WebGPUError, type WebGPUErrorCode } from './errors.js';
@@ -10,9 +11,11 @@ import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu-backend.js';
 
 export {
   type AcquiredDevice,
+  type AdapterReport,
   acquireBrowserDevice,
   /** In a browser, the same as `acquireBrowserDevice` (the Node entry adds Dawn). */
   acquireBrowserDevice as acquireDevice,
+  formatAdapterReport,
   WebGPUBackend,
   type WebGPUBackendOptions,
   WebGPUError,

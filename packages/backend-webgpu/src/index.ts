@@ -4,16 +4,19 @@
 // back to cpu. Browsers get ./index.browser.ts (navigator.gpu, no Dawn) through the
 // package's `browser` export condition.
 import { registerBackend } from '@tensorlm/tensor-core';
+import { type AdapterReport, formatAdapterReport } from './adapter.js';
 import { backendOn } from './create.js';
 import { type AcquiredDevice, acquireBrowserDevice } from './device.js';
-import { acquireDevice } from './device.node.js';
+import { acquireDevice, lastAcquireFailure } from './device.node.js';
 import { WebGPUError, type WebGPUErrorCode } from './errors.js';
 import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu-backend.js';
 
 export {
   type AcquiredDevice,
+  type AdapterReport,
   acquireBrowserDevice,
   acquireDevice,
+  formatAdapterReport,
   WebGPUBackend,
   type WebGPUBackendOptions,
   WebGPUError,
@@ -27,7 +30,7 @@ export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): P
   return backendOn(
     await acquireDevice(),
     { ...options, debug },
-    'in Node, Dawn needs Vulkan, Metal, D3D12 or Mesa OpenGL: run tooling/setup',
+    `in Node, Dawn needs Vulkan, Metal, D3D12 or Mesa OpenGL: run tooling/setup${lastAcquireFailure ? `; tried ${lastAcquireFailure}` : ''}`,
   );
 }
 

@@ -8,9 +8,22 @@
 // sit in the arena at a dynamic offset, so a step that reuses its buffers — every
 // steady-state training or decoding step, the pool hands them out in the same order —
 // creates no bind group at all (creating one cost about as much as the dispatch).
+// Every limit a kernel plans with is read from the device (adapter.ts' deviceLimits),
+// and the matmul tile of each product comes from the autotuner (autotune/), which
+// runs queued tuning only where the caller already waits: after a readback or sync.
+import {
+  type AdapterReport,
+  adapterKey,
+  type DeviceLimits,
+  deviceLimits,
+  isSoftwareAdapter,
+} from './adapter.js';
+import { autotuneEnabled, MatmulTuner } from './autotune/matmul-tuner.js';
+import { memoryTuneStore, type TuneStore } from './autotune/store.js';
 import type { BindingLimits } from './binding-windows.js';
 import { WebGPUError } from './errors.js';
 import { INDEX_ERROR_BYTES, indexErrorOf } from './index-errors.js';
+import type { TileConfig } from './kernels/matmul/plan.js';
 import type { ParamWriter } from './params.js';
 
 const BUFFER_USAGE = 0x0080 /* STORAGE */ | 0x0004 /* COPY_SRC */ | 0x0008; /* COPY_DST */
@@ -54,6 +67,22 @@ export interface BufferWindow {
   readonly buffer: GPUBuffer;
   readonly offset: number;
   readonly size: number;
+}
+
+/** What the runtime is told beyond the device (WebGPUBackendOptions and the acquired adapter). */
+export interface RuntimeOptions {
+  debug?: boolean;
+  /** Caps the bytes one storage binding holds below the device's limit (tests). */
+  maxBindingBytes?: number;
+  adapterName?: string;
+  /** The adapter's identity (the autotune cache's key). */
+  report?: AdapterReport;
+  /** Autotune matmul tiles (default: autotune/matmul-tuner.ts' autotuneEnabled). */
+  autotune?: boolean;
+  /** Where autotune results persist (default: memory). */
+  tuneStore?: TuneStore;
+  /** The tiles autotuning chooses among (default: every candidate the limits allow). */
+  tileCandidates?: readonly TileConfig[];
 }
 
 /** What a kernel binds: a whole buffer, or a window of one. */
@@ -120,23 +149,32 @@ export class GpuRuntime {
   readonly loopLimit: number;
   /** The binding limit and the device's storage offset alignment, for splitting big tensors. */
   readonly bindingLimits: BindingLimits;
+  /** The device's granted limits, as every kernel plans with them. */
+  readonly limits: DeviceLimits;
+  /** Picks (and, when enabled, times) each matmul's tile. */
+  readonly matmulTuner: MatmulTuner;
+  #idleBusy = false;
 
-  constructor(
-    device: GPUDevice,
-    options: { debug?: boolean; maxBindingBytes?: number; adapterName?: string } = {},
-  ) {
+  constructor(device: GPUDevice, options: RuntimeOptions = {}) {
     this.device = device;
     this.debug = options.debug ?? false;
-    this.bindingLimit = Math.min(
-      device.limits.maxStorageBufferBindingSize,
-      options.maxBindingBytes ?? Number.POSITIVE_INFINITY,
-    );
-    this.bindingLimits = {
-      maxBindingBytes: this.bindingLimit,
-      offsetAlignment: device.limits.minStorageBufferOffsetAlignment,
-    };
-    this.loopLimit = /llvmpipe/i.test(options.adapterName ?? '') ? 65_535 : Number.POSITIVE_INFINITY;
-    this.#alignment = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
+    this.limits = deviceLimits(device.limits as unknown as Record<string, number>);
+    const limits = runtimeLimits(this.limits, options.maxBindingBytes);
+    this.bindingLimit = limits.bindingLimit;
+    this.bindingLimits = limits.bindingLimits;
+    const name = options.report?.name ?? options.adapterName ?? '';
+    this.loopLimit = /llvmpipe/i.test(name) ? 65_535 : Number.POSITIVE_INFINITY;
+    this.#alignment = limits.uniformAlignment;
+    // `process` exists only in Node; browser builds have no Node types, so reach it through globalThis.
+    const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+    this.matmulTuner = new MatmulTuner({
+      enabled: autotuneEnabled(options.autotune, env, isSoftwareAdapter(name)),
+      limits: this.limits,
+      store: options.tuneStore ?? memoryTuneStore(),
+      adapterKey: options.report ? adapterKey(options.report) : name,
+      ...(options.tileCandidates ? { candidates: options.tileCandidates } : {}),
+      loopLimit: this.loopLimit,
+    });
     this.#arena = device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM | COPY_DST });
     // New buffers are zeroed: the flag starts clear.
     this.#indexError = device.createBuffer({ size: INDEX_ERROR_BYTES, usage: BUFFER_USAGE });
@@ -154,6 +192,26 @@ export class GpuRuntime {
     void device.lost.then((info) => {
       this.#error ??= new WebGPUError('WEBGPU_DEVICE_LOST', `device lost (${info.reason}): ${info.message}`);
     });
+  }
+
+  /** The tile a tiled matmul dispatch of `p` uses (see autotune/matmul-tuner.ts). */
+  matmulTile(p: Parameters<MatmulTuner['tileFor']>[0], splitK: boolean): TileConfig {
+    return this.matmulTuner.tileFor(p, splitK);
+  }
+
+  /** Runs queued tuning, once the caller's own work is done (never nested in itself). */
+  async #afterWait(): Promise<void> {
+    if (this.#idleBusy || this.matmulTuner.pending === 0) return;
+    this.#idleBusy = true;
+    try {
+      await this.matmulTuner.runPending(this);
+    } catch {
+      // Tuning is an optimisation: its failure must not fail the read that triggered it.
+      // The default tiles stay; a real device error is still raised by the next op.
+      this.matmulTuner.stop();
+    } finally {
+      this.#idleBusy = false;
+    }
   }
 
   /** Throws before a dispatch whose invocations would loop past `loopLimit` (see there). */
@@ -184,10 +242,10 @@ export class GpuRuntime {
     let buffer = list?.pop();
     if (buffer) this.#pooledBytes -= size;
     else {
-      if (size > this.device.limits.maxBufferSize) {
+      if (size > this.limits.maxBufferSize) {
         throw new WebGPUError(
           'WEBGPU_BUFFER_LIMIT',
-          `a ${byteLength}-byte tensor exceeds the device's maxBufferSize (${this.device.limits.maxBufferSize})`,
+          `a ${byteLength}-byte tensor exceeds the device's maxBufferSize (${this.limits.maxBufferSize})`,
         );
       }
       this.device.pushErrorScope('out-of-memory');
@@ -452,6 +510,7 @@ export class GpuRuntime {
     staging.destroy();
     this.checkError();
     if (indexError) throw indexError;
+    await this.#afterWait();
     return copy;
   }
 
@@ -468,9 +527,31 @@ export class GpuRuntime {
       this.flush();
       await this.device.queue.onSubmittedWorkDone();
       this.checkError();
+      await this.#afterWait();
       return;
     }
     // Mapping the flag's copy waits for the same work onSubmittedWorkDone would.
     await this.read(this.#indexError, 0);
   }
+}
+
+/**
+ * The limits the runtime splits and aligns by, from the device's granted limits: one
+ * storage binding holds at most the device's `maxStorageBufferBindingSize` (or the
+ * test cap `maxBindingBytes`, whichever is lower); windows start at the storage offset
+ * alignment; params sit at the uniform offset alignment (at least 16 bytes).
+ */
+export function runtimeLimits(
+  limits: Pick<
+    DeviceLimits,
+    'maxStorageBufferBindingSize' | 'minStorageBufferOffsetAlignment' | 'minUniformBufferOffsetAlignment'
+  >,
+  maxBindingBytes = Number.POSITIVE_INFINITY,
+): { bindingLimit: number; bindingLimits: BindingLimits; uniformAlignment: number } {
+  const bindingLimit = Math.min(limits.maxStorageBufferBindingSize, maxBindingBytes);
+  return {
+    bindingLimit,
+    bindingLimits: { maxBindingBytes: bindingLimit, offsetAlignment: limits.minStorageBufferOffsetAlignment },
+    uniformAlignment: Math.max(16, limits.minUniformBufferOffsetAlignment),
+  };
 }

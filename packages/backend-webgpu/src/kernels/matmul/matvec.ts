@@ -4,7 +4,9 @@
 // of one k-row of B, or 4 k of one row of Bᵀ): 16 multiply-adds per 5 loads, where the
 // per-element kernel did 1 per 2 scalar loads (GPT-2's tied LM head, 1 × 768 · Wᵀ, ran
 // at 0.8 GB/s on llvmpipe). Taken when every offset and row length is a multiple of 4;
-// anything else runs the per-element kernel.
+// anything else runs the per-element kernel. With `f16B`, B is stored as packed
+// halves (f16.ts: two per u32, read as vec2<u32> = 4 halves and widened with core
+// WGSL's unpack2x16float): half the bytes of every weight read, f32 accumulation.
 import type { MatmulParams } from '@tensorlm/tensor-core';
 import { ParamWriter } from '../../params.js';
 import type { GpuBinding, GpuRuntime } from '../../runtime.js';
@@ -36,7 +38,15 @@ export function fitsMatvec(p: MatmulParams, layout: MatmulLayout): boolean {
   );
 }
 
-function matvecShader(transB: boolean, rows: number, rank: number, accumulate: boolean): string {
+function matvecShader(
+  transB: boolean,
+  rows: number,
+  rank: number,
+  accumulate: boolean,
+  f16B: boolean,
+): string {
+  // Four of B's elements: a vec4<f32>, or 4 halves in a vec2<u32> widened to one.
+  const bLoad = (at: string) => (f16B ? `halves4(B[${at}])` : `B[${at}]`);
   const lines: string[] = [];
   for (let r = 0; r < rows; r++) lines.push(`var acc${r} = vec4<f32>();`);
   const step: string[] = [];
@@ -45,14 +55,15 @@ function matvecShader(transB: boolean, rows: number, rank: number, accumulate: b
     // Bᵀ: column c of C is row c of B, read 4 k at a time.
     // Columns past n (the last thread's) read row n − 1 and are never stored.
     for (let j = 0; j < 4; j++)
-      step.push(`let b${j} = B[(bOff + min(col + ${j}u, p.n - 1u) * p.ldb) / 4u + kk];`);
+      step.push(`let b${j} = ${bLoad(`(bOff + min(col + ${j}u, p.n - 1u) * p.ldb) / 4u + kk`)};`);
     for (let r = 0; r < rows; r++)
       step.push(
         `acc${r} = acc${r} + vec4<f32>(dot(a${r}, b0), dot(a${r}, b1), dot(a${r}, b2), dot(a${r}, b3));`,
       );
   } else {
     // B: 4 consecutive columns of each of 4 k-rows.
-    for (let j = 0; j < 4; j++) step.push(`let b${j} = B[(bOff + (4u * kk + ${j}u) * p.ldb + col) / 4u];`);
+    for (let j = 0; j < 4; j++)
+      step.push(`let b${j} = ${bLoad(`(bOff + (4u * kk + ${j}u) * p.ldb + col) / 4u`)};`);
     for (let r = 0; r < rows; r++)
       step.push(`acc${r} = acc${r} + a${r}.x * b0 + a${r}.y * b1 + a${r}.z * b2 + a${r}.w * b3;`);
   }
@@ -65,9 +76,10 @@ function matvecShader(transB: boolean, rows: number, rank: number, accumulate: b
   return `
 ${PARAMS}
 @group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> B: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> B: array<${f16B ? 'vec2<u32>' : 'vec4<f32>'}>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
+${f16B ? 'fn halves4(w: vec2<u32>) -> vec4<f32> { return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)); }' : ''}
 ${elementMain('p.batches * ((p.n + 3u) / 4u)')}
   let quads = (p.n + 3u) / 4u;
   let col = (i % quads) * 4u;
@@ -82,7 +94,7 @@ ${elementMain('p.batches * ((p.n + 3u) / 4u)')}
 }`;
 }
 
-/** One dispatch of a skinny product (see `fitsMatvec`). */
+/** One dispatch of a skinny product (see `fitsMatvec`); `f16B`: B holds packed halves (f16.ts). */
 export function matvecKernel(
   rt: GpuRuntime,
   a: GpuBinding,
@@ -90,10 +102,11 @@ export function matvecKernel(
   out: GpuBinding,
   p: MatmulParams,
   layout: MatmulLayout,
+  f16B = false,
 ): void {
   const rank = p.batchShape.length;
-  const key = `matvec:${p.transB ? 'T' : 'N'}:${p.m}:${rank}${layout.accumulate ? ':acc' : ''}`;
-  const pipeline = rt.pipeline(key, () => matvecShader(p.transB, p.m, rank, layout.accumulate));
+  const key = `matvec:${p.transB ? 'T' : 'N'}:${p.m}:${rank}${layout.accumulate ? ':acc' : ''}${f16B ? ':f16B' : ''}`;
+  const pipeline = rt.pipeline(key, () => matvecShader(p.transB, p.m, rank, layout.accumulate, f16B));
   rt.checkLoop(key, rank + p.k / 4);
   const params = new ParamWriter()
     .u32(p.m)

@@ -236,10 +236,14 @@ export function planMatmul(
   return { kind: 'splitK', slices, chunk, sliced };
 }
 
-/** The kernel one dispatch uses: per-element threads, or a tile (split-k slices always tile). */
+/**
+ * The kernel one dispatch uses: per-element threads, or a tile (split-k slices always
+ * tile): `tile` when given (the device's or the autotuner's choice), else `chooseTile`'s.
+ */
 export function kernelShape(
   p: MatmulParams,
   splitK: boolean,
+  tile?: TileConfig,
 ): { tiny: true } | { tiny: false; tile: TileConfig } {
-  return !splitK && isTiny(p) ? { tiny: true } : { tiny: false, tile: chooseTile(p) };
+  return !splitK && isTiny(p) ? { tiny: true } : { tiny: false, tile: tile ?? chooseTile(p) };
 }

@@ -190,7 +190,8 @@ ${elementMain('p.batches * p.m * p.n')}
 
 /**
  * One dispatch of a product (`p`'s m, n, k; its batch shape and strides locate each
- * batch) laid out in its bindings as `layout` says (by default: all of each binding).
+ * batch) laid out in its bindings as `layout` says (by default: all of each binding),
+ * with `tile` (the autotuner's candidate under test) or the runtime's tile for it.
  */
 export function matmulKernel(
   rt: GpuRuntime,
@@ -199,16 +200,20 @@ export function matmulKernel(
   out: GpuBinding,
   p: MatmulParams,
   layout: MatmulLayout = denseLayout(p),
+  tile?: TileConfig,
 ): void {
   const batches = layout.batches;
   if (batches === 0 || p.m === 0 || p.n === 0) return;
-  if (batches > 65535)
-    throw new WebGPUError('WEBGPU_DISPATCH_LIMIT', `matmul with ${batches} batches exceeds 65535`, {
-      kernel: 'matmul',
-    });
+  const maxGroups = rt.limits.maxComputeWorkgroupsPerDimension;
+  if (batches > maxGroups)
+    throw new WebGPUError(
+      'WEBGPU_DISPATCH_LIMIT',
+      `matmul with ${batches} batches exceeds the device's ${maxGroups} workgroups per dimension`,
+      { kernel: 'matmul' },
+    );
   const rank = p.batchShape.length;
   const splitK = layout.kTotal !== undefined;
-  const shape = kernelShape(p, splitK);
+  const shape = kernelShape(p, splitK, tile ?? rt.matmulTile(p, splitK));
   if (shape.tiny && fitsMatvec(p, layout)) {
     matvecKernel(rt, a, b, out, p, layout);
     return;
