@@ -5,7 +5,7 @@
 import { erf } from '@tensorlm/backend-cpu/kernels';
 import * as T from '@tensorlm/tensor-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWasmBackend, WasmMemoryError } from './index.js';
+import { createWasmBackend, nodeWorker, WasmMemoryError } from './index.js';
 
 const EDGE = [1, 3, 5, 17, 33, 129];
 
@@ -120,6 +120,65 @@ describe('matmul micro-kernel at edge sizes', () => {
   });
 });
 
+describe('matmul split over two threads', () => {
+  it('splits by columns, by rows and by batch (merged and unmerged batch axes), matching f64', async () => {
+    const backend = createWasmBackend({ threads: 2, Worker: await nodeWorker() });
+    await backend.helper!.ready;
+    T.registerBackend({ name: 'wasm-split-test', create: () => backend });
+    await T.setBackend('wasm-split-test');
+    const jobsBefore = backend.helper!.jobs;
+    let seed = 100;
+    const check = async (
+      label: string,
+      batchA: number[],
+      batchB: number[],
+      [m, n, k]: [number, number, number],
+      ta: boolean,
+      tb: boolean,
+    ) => {
+      const countA = batchA.reduce((x, y) => x * y, 1);
+      const countB = batchB.reduce((x, y) => x * y, 1);
+      const a = values(countA * m * k, seed++, 0.5);
+      const b = values(countB * k * n, seed++, 0.5);
+      const A = T.tensor(a, [...batchA, ...(ta ? [k, m] : [m, k])]);
+      const B = T.tensor(b, [...batchB, ...(tb ? [n, k] : [k, n])]);
+      const C = T.matmul(ta ? T.transpose(A, -2, -1) : A, tb ? T.transpose(B, -2, -1) : B);
+      const data = await C.data();
+      // Batch shapes here: equal, or B's a suffix of A's (broadcast over the leading axes).
+      for (let i = 0; i < countA; i++) {
+        const j = i % countB;
+        const ref = matmulRef(
+          a.slice(i * m * k, (i + 1) * m * k),
+          b.slice(j * k * n, (j + 1) * k * n),
+          m,
+          n,
+          k,
+          ta,
+          tb,
+        );
+        expectClose(data.subarray(i * m * n, (i + 1) * m * n), ref, 1e-5, `${label} product ${i}`);
+      }
+      T.disposeTensors([A, B, C]);
+    };
+    // One product, wider than tall: columns split at a panel boundary (300 → 152 + 148),
+    // B transposed (nn's Linear weights), k across two blocks with an odd tail.
+    await check('columns', [], [], [37, 300, 517], false, true);
+    // Taller than wide: rows split (300 → 152 + 148), A transposed.
+    await check('rows', [], [], [300, 20, 301], true, false);
+    // Five products (3 + 2) against one broadcast B with k in one block (packed once per thread).
+    await check('batch, broadcast B', [5], [], [33, 40, 100], false, false);
+    // Batch axes (2, 3) with B broadcast over the first only: they do not merge, so each
+    // outer index is its own split of three products.
+    await check('unmerged batch', [2, 3], [3], [20, 24, 200], false, true);
+    // Wider than two column blocks (NC = 4,096): each thread's half crosses a block.
+    await check('columns past NC', [], [], [5, 8300, 40], false, true);
+    // Three products (2 + 1) against a broadcast B wider than NC: repacked per product.
+    await check('broadcast B past NC', [3], [], [5, 4200, 30], false, false);
+    expect(backend.helper!.jobs - jobsBefore).toBeGreaterThanOrEqual(7);
+    await T.setBackend('wasm');
+  });
+});
+
 describe('element-wise SIMD kernels with a scalar tail', () => {
   const unaryRefs: Record<string, (v: number) => number> = {
     exp: Math.exp,
@@ -168,6 +227,51 @@ describe('element-wise SIMD kernels with a scalar tail', () => {
         1e-4,
         `gelu' n=${n}`,
       );
+    }
+  });
+
+  it('erf and GELU (erf form) match known values and the f64 formulas, with ±∞ and NaN', async () => {
+    await T.setBackend('wasm');
+    // erf at 0.1, 0.5, 1, 2 and −1.5 (Abramowitz & Stegun, table 7.1).
+    const known: [number, number][] = [
+      [0.1, 0.112462916],
+      [0.5, 0.5204998778],
+      [1, 0.8427007929],
+      [2, 0.995322265],
+      [-1.5, -0.9661051465],
+    ];
+    expectClose(
+      await T.erf(T.tensor(known.map(([x]) => x))).data(),
+      known.map(([, y]) => y),
+      3e-7,
+      'erf table',
+    );
+    for (const n of EDGE) {
+      const x = values(n, 5 * n, 5);
+      if (n >= 5) x.splice(0, 5, Number.NEGATIVE_INFINITY, Number.NaN, 30, -30, 0.49999);
+      // f64 reference: erf by its Maclaurin series (converges for |x| ≤ 5 in f64), ±1 beyond.
+      const erf64 = (v: number) => {
+        if (Number.isNaN(v)) return v;
+        if (Math.abs(v) > 6) return Math.sign(v);
+        let term = v;
+        let sum = v;
+        for (let i = 1; i < 200; i++) {
+          term *= (-v * v) / i;
+          sum += term / (2 * i + 1);
+        }
+        return (2 / Math.sqrt(Math.PI)) * sum;
+      };
+      expectClose(await T.erf(T.tensor(x)).data(), x.map(erf64), 3e-7, `erf n=${n}`);
+      const gelu = (v: number) =>
+        Number.isFinite(v) ? 0.5 * v * (1 + erf64(v / Math.SQRT2)) : v < 0 ? Number.NaN : v;
+      const y = await T.gelu(T.tensor(x), { approximate: 'none' }).data();
+      for (let i = 0; i < n; i++) {
+        const e = gelu(x[i]!);
+        // −∞ gives NaN (−∞·0) as in the JS kernel; finite lanes agree to 3e-7·(1 + |x|).
+        if (Number.isNaN(e)) expect(Number.isNaN(y[i]!), `geluErf(${x[i]})`).toBe(true);
+        else if (Math.abs(y[i]! - e) > 3e-7 * (1 + Math.abs(x[i]!)))
+          throw new Error(`geluErf(${x[i]}): ${y[i]} vs ${e}`);
+      }
     }
   });
 

@@ -4,8 +4,27 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { KernelTensor, MatmulParams } from '@tensorlm/tensor-core';
+import { initBackend } from '@tensorlm/tensor-core';
 import { describe, expect, it } from 'vitest';
-import { createWasmBackend, nodeWorker, type WasmBackend } from './index.js';
+import {
+  createWasmBackend,
+  nodeWorker,
+  registerWasmBackend,
+  type WasmBackend,
+  WasmThreadError,
+} from './index.js';
+import type { HelperThreads } from './threads/helper-threads.js';
+import { MatmulWorker } from './threads/matmul-worker.js';
+
+/**
+ * A module that imports a non-shared memory: instantiating it on the backend's shared
+ * memory is a LinkError, so a helper handed it throws as it starts (its 'error' event).
+ */
+function moduleImportingUnsharedMemory(): WebAssembly.Module {
+  const name = (text: string) => [text.length, ...Array.from(text, (c) => c.charCodeAt(0))];
+  const entry = [1, ...name('env'), ...name('memory'), 2, 0, 1]; // one import: memory, min 1 page, not shared
+  return new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 2, entry.length, ...entry]));
+}
 
 function randomMatrix(backend: WasmBackend, rows: number, cols: number, seed: number): KernelTensor {
   let s = seed;
@@ -48,8 +67,9 @@ describe('threads: 2', () => {
     expect(Array.from(await product(two, 259, 37, 300))).toEqual(
       Array.from(await product(one, 259, 37, 300)),
     );
-    // 3 row blocks (128, 128, 3 rows) × 2 k blocks; the 3-row block is one panel pair too small to split.
-    expect(two.helper!.jobs).toBe(4);
+    // One hand-off per matmul (kernels/matmul.ts): m = 259 > n = 37, so the rows split at a
+    // panel boundary and the helper runs its half as one gemm call.
+    expect(two.helper!.jobs).toBe(1);
     two.dispose();
   });
 
@@ -86,6 +106,81 @@ describe('threads: 2', () => {
     expect(warnings[0]).toMatch(/helper thread stopped \(it exited with code 1\); continuing on one thread/);
   });
 
+  it("reports a helper that threw as it started (its 'error' event) without waiting on it", async () => {
+    const warnings: string[] = [];
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    const helper = new MatmulWorker(
+      (await nodeWorker())!,
+      moduleImportingUnsharedMemory(),
+      memory,
+      64,
+      (line) => warnings.push(line),
+    );
+    await helper.ready; // resolves on the failure too
+    expect(helper.alive).toBe(false);
+    expect(helper.failure).toMatch(/^it threw: /);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^backend-wasm: the matmul helper thread stopped \(it threw: .+\); continuing on one thread$/,
+    );
+  });
+
+  it('gives up a helper that never starts (no event at all) at its start deadline, and one the platform refuses', async () => {
+    const warnings: string[] = [];
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    let terminated = 0;
+    const silent: HelperThreads = {
+      kind: 'silent',
+      spawn: () => ({ unref: () => {}, terminate: async () => void terminated++ }),
+    };
+    const helper = new MatmulWorker(
+      silent,
+      moduleImportingUnsharedMemory(),
+      memory,
+      64,
+      (l) => warnings.push(l),
+      20,
+    );
+    await helper.ready;
+    expect(helper.alive).toBe(false);
+    expect(helper.failure).toBe('it did not start within 20 ms');
+    expect(terminated).toBe(1);
+    const refused: HelperThreads = {
+      kind: 'refused',
+      spawn: () => {
+        throw new Error("Refused to create a worker from 'blob:…' (Content-Security-Policy)");
+      },
+    };
+    const other = new MatmulWorker(refused, moduleImportingUnsharedMemory(), memory, 64, (l) =>
+      warnings.push(l),
+    );
+    await other.ready;
+    expect(other.alive).toBe(false);
+    expect(other.failure).toMatch(/^it could not start: Refused to create a worker/);
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('a helper that stops answering mid-job is a WasmThreadError at the deadline, not a hang', async () => {
+    const two = createWasmBackend({ threads: 2, Worker: await nodeWorker(), warn: () => {} });
+    await two.helper!.ready;
+    // The helper leaves its loop; the job posted next is never done.
+    two.helper!.stop();
+    two.helper!.post([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let error: unknown;
+    try {
+      two.helper!.wait(50);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(WasmThreadError);
+    expect((error as WasmThreadError).code).toBe('WASM_THREAD_FAILED');
+    expect((error as Error).message).toMatch(/did not finish a matmul block within 50 ms/);
+    expect(two.helper!.alive).toBe(false);
+    // The backend goes on, on one thread.
+    const one = createWasmBackend({ relaxedSimd: two.relaxedSimd });
+    expect(Array.from(await product(two, 130, 40, 70))).toEqual(Array.from(await product(one, 130, 40, 70)));
+  });
+
   it('a process that used a 2-thread backend exits by itself (the idle helper holds no reference)', () => {
     const index = fileURLToPath(new URL('./index.ts', import.meta.url));
     const script = [
@@ -106,8 +201,18 @@ describe('threads: 2', () => {
     expect(child.status).toBe(0);
   });
 
+  it("registerWasmBackend sets the registered 'wasm' backend's threads", async () => {
+    registerWasmBackend({ threads: 1 });
+    expect((await initBackend('wasm')).describe().device).toMatch(/one thread\)$/);
+    registerWasmBackend({ threads: 2 });
+    expect((await initBackend('wasm')).describe().device).toMatch(
+      /2 threads for matmul on worker_threads\)$/,
+    );
+    registerWasmBackend();
+  });
+
   it('refuses threads other than 1 and 2, and 2 without a Worker class', () => {
     expect(() => createWasmBackend({ threads: 3 })).toThrow(/threads must be 1 or 2, got 3/);
-    expect(() => createWasmBackend({ threads: 2 })).toThrow(/needs a Worker class/);
+    expect(() => createWasmBackend({ threads: 2 })).toThrow(/threads: 2 needs helper threads/);
   });
 });

@@ -59,7 +59,8 @@ import {
 import { coalesce, forEachIndex, planRows } from './kernels/layout.js';
 import { MatmulDriver, type MatmulKernels } from './kernels/matmul.js';
 import { MAX_WASM_BYTES, WasmHeap } from './memory/heap.js';
-import { CONTROL_BYTES, MatmulWorker, type WorkerConstructor } from './threads/matmul-worker.js';
+import type { HelperThreads } from './threads/helper-threads.js';
+import { CONTROL_BYTES, MatmulWorker } from './threads/matmul-worker.js';
 import { supportsRelaxedSimd } from './wasm/assembler.js';
 import { buildKernelModule, SIMD_GRAD, SIMD_UNARY, type SimdGradOp } from './wasm/kernels.js';
 import { BROADCAST_ARITH, BROADCAST_COMPARE } from './wasm/layout-kernels.js';
@@ -86,20 +87,13 @@ export interface WasmBackendOptions {
   relaxedSimd?: boolean;
   /** 1 (default) or 2: matmul row panels split with one helper thread over a shared memory. */
   threads?: number;
-  /** Node's `worker_threads` Worker (see `nodeWorker()`); required for threads > 1. */
-  Worker?: WorkerConstructor | null;
+  /**
+   * The platform's helper threads, required for threads > 1: `await nodeWorker()` in
+   * Node, `browserWorker()` in a cross-origin-isolated page (both null where there are none).
+   */
+  Worker?: HelperThreads | null;
   /** Where a helper thread's failure is reported (default console.warn). */
   warn?: (line: string) => void;
-}
-
-/** Node's Worker class, or null where there is none (browsers; use threads: 1 there for now). */
-export async function nodeWorker(): Promise<WorkerConstructor | null> {
-  try {
-    const threads = (await import('node:worker_threads')) as unknown as { Worker: WorkerConstructor };
-    return typeof SharedArrayBuffer === 'undefined' ? null : threads.Worker;
-  } catch {
-    return null;
-  }
 }
 
 export class WasmBackend implements Backend {
@@ -108,11 +102,15 @@ export class WasmBackend implements Backend {
     f16: false,
     hostMemory: true,
     deviceSampling: true,
+    // One linear memory of at most 4 GiB holds every storage: one tensor can be that
+    // large only if it is alone, so the total is the limit that binds.
     maxStorageBytes: MAX_WASM_BYTES,
+    maxTotalBytes: MAX_WASM_BYTES,
   };
   readonly heap: WasmHeap;
   readonly relaxedSimd: boolean;
   readonly threads: number;
+  readonly #threadKind: string;
   /** The matmul helper thread (threads = 2), for inspection and tests. */
   readonly helper: MatmulWorker | null;
   readonly #k: Record<string, Kernel>;
@@ -129,10 +127,11 @@ export class WasmBackend implements Backend {
     if (threads === 2 && !options.Worker) {
       throw new TensorError(
         'backend-wasm',
-        'threads: 2 needs a Worker class (await nodeWorker()); none was given',
+        'threads: 2 needs helper threads (Worker: await nodeWorker() in Node, browserWorker() in a browser); none was given',
       );
     }
     this.threads = threads;
+    this.#threadKind = options.Worker?.kind ?? '';
     const shared = threads > 1;
     // 16 MiB to start, grown on demand.
     const memory = shared
@@ -158,7 +157,7 @@ export class WasmBackend implements Backend {
     return {
       name: this.name,
       device: `CPU (WebAssembly SIMD${this.relaxedSimd ? ' + relaxed SIMD' : ''}, ${
-        this.threads === 1 ? 'one thread' : `${this.threads} threads for matmul`
+        this.threads === 1 ? 'one thread' : `${this.threads} threads for matmul on ${this.#threadKind}`
       })`,
       memoryBytes: this.heap.size,
     };
@@ -532,7 +531,7 @@ export class WasmBackend implements Backend {
   activation(op: ActivationOp, x: KernelTensor): Storage {
     const n = sizeOf(x.shape);
     const out = this.#make('f32', n);
-    if (op === 'gelu') this.#k.u_gelu!(this.#ptr(x), out.offset, n);
+    if (op === 'gelu' || op === 'geluErf') this.#k[`u_${op}`]!(this.#ptr(x), out.offset, n);
     else unaryJs(UNARY_JS[op], this.#data(x), this.#view(out, 'f32', n), n);
     return out;
   }

@@ -15,14 +15,18 @@ describe('the browser entries', () => {
 
   it('uses the browser twins, not the Node files', async () => {
     const { metafile } = await bundleForBrowser(
-      `export * from '@tensorlm/hub-loader'; export * from '@tensorlm/backend-webgpu';`,
+      `export * from '@tensorlm/hub-loader'; export * from '@tensorlm/backend-webgpu'; export * from '@tensorlm/backend-wasm';`,
     );
     const inputs = Object.keys(metafile.inputs);
     expect(inputs).toContain('packages/hub-loader/src/index.browser.ts');
     expect(inputs).toContain('packages/nn/src/index.browser.ts');
     expect(inputs).toContain('packages/tokenizers/src/index.browser.ts');
     expect(inputs).toContain('packages/backend-webgpu/src/index.browser.ts');
-    expect(inputs.filter((input) => /\.node\.ts$|\/io\/fs\.ts$|device\.node/.test(input))).toEqual([]);
+    expect(inputs).toContain('packages/backend-wasm/src/index.browser.ts');
+    expect(inputs).toContain('packages/backend-wasm/src/threads/browser.ts');
+    expect(
+      inputs.filter((input) => /\.node\.ts$|\/io\/fs\.ts$|device\.node|threads\/node\.ts$/.test(input)),
+    ).toEqual([]);
   });
 
   it('would catch one: the Node entries do reach node: modules and Dawn', async () => {

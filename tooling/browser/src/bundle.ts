@@ -19,6 +19,7 @@ export const BROWSER_PACKAGES = [
   '@tensorlm/tensor-core',
   '@tensorlm/backend-cpu',
   '@tensorlm/backend-webgpu',
+  '@tensorlm/backend-wasm',
   '@tensorlm/nn',
   '@tensorlm/tokenizers',
   '@tensorlm/decoding',

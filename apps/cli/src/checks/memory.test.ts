@@ -121,6 +121,43 @@ describe('checkTrainingMemory', () => {
     expect(() => check({ backend: llvmpipe, system: machine(16) })).toThrow(/this machine has 16\.0 GB/);
   });
 
+  it("refuses a training over a backend's total limit (wasm's 4 GiB) on a machine with room to spare", () => {
+    // As backend-wasm declares its one linear memory.
+    const wasm: MemoryTarget = {
+      name: 'wasm',
+      capabilities: { hostMemory: true, maxStorageBytes: 2 ** 32, maxTotalBytes: 2 ** 32 },
+    };
+    // GPT-2 at 4 × 256. By hand: 4·124,439,808 + 13·(21·786,432 + 2·3,145,728 + 6·3,145,728)
+    //   + 5·786,432 + 3·51,463,168 = 1,197,932,544 floats = 4.79 GB, over 2^32 = 4.29 GB,
+    //   though every single tensor (the logits: 206 MB) is far under it.
+    const total = estimateTrainingMemory({ config: GPT2, batchSize: 4, context: 256 }).bytes.total;
+    expect(total).toBe(1_197_932_544 * 4);
+    expect(() =>
+      check({ model: 'gpt2', config: GPT2, batchSize: 4, context: 256, backend: wasm, system: machine(128) }),
+    ).toThrow(
+      new CommandFailure(
+        'CLI_MODEL_TOO_LARGE',
+        'gpt2 at batch 4 × 256 needs about 4.8 GB for training, more than the wasm backend can hold in all ' +
+          '(4.3 GB (4 GiB), whatever this machine has); use a smaller --config, --batch-size or --context, or another --backend',
+      ),
+    );
+    // The same run on a backend without that limit, on the same machine, passes quietly.
+    warnings.length = 0;
+    check({ model: 'gpt2', config: GPT2, batchSize: 4, context: 256, backend: CPU, system: machine(128) });
+    expect(warnings).toEqual([]);
+    // Batch 2: 4·124,439,808 + 13·(21·393,216 + 2·1,572,864 + 6·1,572,864) + 5·393,216
+    //   + 3·25,731,584 = 847,845,888 floats = 3.39 GB: under 4.29 GB but over 4.29 / 1.3 = 3.30 GB.
+    warnings.length = 0;
+    check({ model: 'gpt2', config: GPT2, batchSize: 2, context: 256, backend: wasm, system: machine(128) });
+    expect(warnings).toEqual([
+      'warning: gpt2 at batch 2 × 256 needs about 3.4 GB for training, close to the most the wasm backend can hold in all (4.3 GB (4 GiB)); it may run out of memory part-way',
+    ]);
+    // Batch 1 at 128: 2.28 GB, well inside: no warning.
+    warnings.length = 0;
+    check({ model: 'gpt2', config: GPT2, batchSize: 1, context: 128, backend: wasm, system: machine(128) });
+    expect(warnings).toEqual([]);
+  });
+
   it('on a GPU of unknown size refuses only a tensor over maxBufferSize, and warns above 8 GB', () => {
     const gpu: MemoryTarget = { capabilities: { hostMemory: false, maxStorageBytes: 2 ** 31 } };
     warnings.length = 0;

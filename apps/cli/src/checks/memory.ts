@@ -1,7 +1,9 @@
 // Will this GPT train here? An estimate of the memory a training step needs, made from
 // the model config and the batch shape before anything is allocated, compared with what
 // the backend can hold: `gpt2-xl --backend cpu` is refused with the figure at once rather
-// than growing memory for minutes until the kernel kills it.
+// than growing memory for minutes until the kernel kills it. A backend with a total
+// limit of its own (wasm: one 4 GiB linear memory, `capabilities.maxTotalBytes`) is
+// held to it whatever the machine has.
 //
 // The estimate (4-byte floats throughout, as every tensorlm backend trains in f32), from
 // the tensors the autograd graph holds until the backward pass, op by op as nn's GPT2
@@ -150,15 +152,19 @@ export interface MemoryBudget {
   describe: string;
   /** The largest single buffer the device can allocate (WebGPU), when it has one. */
   maxBufferSize: number | null;
+  /** Most bytes the backend can hold in all, whatever the machine has (wasm32: 4 GiB), when it has a limit. */
+  maxTotalBytes: number | null;
 }
 
 /**
  * What the check needs to know of a backend: its capabilities say whether storages live
- * in the host's RAM (cpu, wasm, a software GPU adapter such as llvmpipe) and the
- * largest single storage.
+ * in the host's RAM (cpu, wasm, a software GPU adapter such as llvmpipe), the largest
+ * single storage, and the most all storages may hold together (wasm's one memory).
  */
 export interface MemoryTarget {
-  capabilities: Pick<BackendCapabilities, 'hostMemory' | 'maxStorageBytes'>;
+  /** The backend as named in messages ('wasm'). */
+  name?: string;
+  capabilities: Pick<BackendCapabilities, 'hostMemory' | 'maxStorageBytes' | 'maxTotalBytes'>;
 }
 
 /** Environment variable naming a hardware GPU's memory in GB, which WebGPU cannot report. */
@@ -170,12 +176,14 @@ export function memoryBudget(
   env: Record<string, string | undefined> = process.env,
 ): MemoryBudget {
   const maxBufferSize = target.capabilities.maxStorageBytes ?? null;
+  const maxTotalBytes = target.capabilities.maxTotalBytes ?? null;
   if (target.capabilities.hostMemory)
     return {
       capacity: system.totalBytes * HOST_MEMORY_SHARE,
       available: system.availableBytes,
       describe: `this machine has ${formatBytes(system.totalBytes)}${system.constrained ? ' (its container limit)' : ''}`,
       maxBufferSize,
+      maxTotalBytes,
     };
   const declared = Number(env[GPU_MEMORY_ENV]);
   if (Number.isFinite(declared) && declared > 0)
@@ -184,9 +192,23 @@ export function memoryBudget(
       available: null,
       describe: `the GPU has ${declared} GB (${GPU_MEMORY_ENV})`,
       maxBufferSize,
+      maxTotalBytes,
     };
-  return { capacity: null, available: null, describe: 'the GPU', maxBufferSize };
+  return { capacity: null, available: null, describe: 'the GPU', maxBufferSize, maxTotalBytes };
 }
+
+/** "4 GiB" when whole, else decimal: a backend's fixed limit is usually a power of two. */
+function formatLimit(bytes: number): string {
+  const gib = bytes / 2 ** 30;
+  return Number.isInteger(gib) ? `${formatBytes(bytes)} (${gib} GiB)` : formatBytes(bytes);
+}
+
+/**
+ * Share of a backend's total limit above which the estimate gets a warning: a measured
+ * run peaked at 1.3× its estimate (allocator slack), so an estimate over 1 / 1.3 of the
+ * limit may not fit.
+ */
+export const TOTAL_LIMIT_WARNING_SHARE = 1 / 1.3;
 
 /** Above this, a GPU of unknown size gets a warning: many consumer cards have 8 GB. */
 export const UNKNOWN_GPU_WARNING_BYTES = 8e9;
@@ -202,8 +224,10 @@ export interface TrainingMemoryCheck extends TrainingShape {
 
 /**
  * Throws a CommandFailure ('CLI_MODEL_TOO_LARGE') when the estimate cannot fit the
- * backend, warns when it is close (above what is free now, or above 8 GB on a GPU whose
- * size is unknown), and returns the estimate.
+ * backend (its largest tensor over the largest storage, the total over the machine's
+ * memory or over the backend's own total limit), warns when it is close (near that
+ * limit, above what is free now, or above 8 GB on a GPU whose size is unknown), and
+ * returns the estimate.
  */
 export function checkTrainingMemory(check: TrainingMemoryCheck): TrainingMemoryEstimate {
   const estimate = estimateTrainingMemory(check);
@@ -222,7 +246,19 @@ export function checkTrainingMemory(check: TrainingMemoryCheck): TrainingMemoryE
       'CLI_MODEL_TOO_LARGE',
       `${what} needs about ${formatBytes(need)} for training; ${budget.describe}; ${smaller}`,
     );
-  if (budget.available !== null && need > budget.available * HOST_MEMORY_SHARE)
+  const backend = check.backend.name ? `the ${check.backend.name} backend` : 'this backend';
+  if (budget.maxTotalBytes !== null && need > budget.maxTotalBytes)
+    throw new CommandFailure(
+      'CLI_MODEL_TOO_LARGE',
+      `${what} needs about ${formatBytes(need)} for training, more than ${backend} can hold in all ` +
+        `(${formatLimit(budget.maxTotalBytes)}, whatever this machine has); ${smaller}, or another --backend`,
+    );
+  if (budget.maxTotalBytes !== null && need > budget.maxTotalBytes * TOTAL_LIMIT_WARNING_SHARE)
+    check.warn(
+      `warning: ${what} needs about ${formatBytes(need)} for training, close to the most ${backend} can ` +
+        `hold in all (${formatLimit(budget.maxTotalBytes)}); it may run out of memory part-way`,
+    );
+  else if (budget.available !== null && need > budget.available * HOST_MEMORY_SHARE)
     check.warn(
       `warning: ${what} needs about ${formatBytes(need)} for training and only ` +
         `${formatBytes(budget.available)} is free now; it may swap or be stopped by the system`,
@@ -249,5 +285,6 @@ export function checkMemoryBeforeTraining(
 
 /** The current backend as the memory check sees it. */
 function memoryTarget(): MemoryTarget {
-  return { capabilities: getBackend().capabilities };
+  const backend = getBackend();
+  return { name: backend.name, capabilities: backend.capabilities };
 }

@@ -1,22 +1,27 @@
-// The matmul driver: BLIS's loop nest around the wasm GEBP kernel (wasm/kernels.ts).
-// For each batch and each block of KC = 256 along k, op(B) is packed into NR-column
-// panels (kc × n, read once per block), then for each block of MC = 128 rows op(A) is
-// packed into MR-row panels (128 × 256 floats = 128 KiB: it stays in L2) and GEBP
-// multiplies the two into C, adding to it after the first k block. Packing absorbs the
-// transposes and zero-pads the edges. Packing runs in wasm (pack_a / pack_b in
-// wasm/layout-kernels.ts; packA / packB below are their scalar references): it touches
-// O(mk + kn) elements against O(mnk) multiply-adds, but attention's thousands of tiny
-// batched products (20 × 20 × 8) are mostly packing, and JS packing made them 5× slower.
-// Broadcast operands (batch stride 0) are packed once when k fits one block.
+// The matmul driver: BLIS's loop nest (wasm/gemm.ts) around the wasm GEBP micro-kernel
+// (wasm/kernels.ts). For each product, each block of NC = 4,096 columns and each block
+// of KC = 256 along k, op(B) is packed into NR-column panels (kc × nc), then for each block of
+// MC = 128 rows op(A) is packed into MR-row panels (128 × 256 floats = 128 KiB: it
+// stays in L2) and GEBP multiplies the two into C, adding to it after the first k block.
+// Packing absorbs the transposes and zero-pads the edges; it runs in wasm (packA /
+// packB below are its scalar references), and a broadcast B is packed once when it
+// fits one block.
+//
+// Threads: a matmul is cut in two independent halves, one per thread, each a whole
+// `gemm` call over its own packing buffers: one hand-off and one wait per matmul (per
+// outer batch index when the batch axes do not merge), not one per block. Batched
+// products split by batch; a single product splits its larger dimension (columns of
+// B and C, or rows of A and C) at a panel boundary, and each thread packs the shared
+// smaller operand itself (O(mk) or O(kn) twice, against O(mnk) halved).
 import type { MatmulParams } from '@tensorlm/tensor-core';
 import type { WasmHeap } from '../memory/heap.js';
 import type { MatmulWorker } from '../threads/matmul-worker.js';
+import { GEMM, KC, MC, NC } from '../wasm/gemm.js';
 import { MR, NR } from '../wasm/kernels.js';
+import { coalesce, forEachIndex } from './layout.js';
 
-const KC = 256;
-const MC = 128;
-/** Below this many multiply-adds per block the thread hand-off costs more than it saves. */
-const MIN_SPLIT_MACS = 1 << 16;
+/** Below this many multiply-adds the thread hand-off costs more than it saves. */
+const MIN_SPLIT_MACS = 1 << 17;
 /** Likewise for a matrix-vector product (memory-bound: fewer operations per byte). */
 const MIN_SPLIT_GEMV = 1 << 17;
 
@@ -24,11 +29,19 @@ type Kernel = (...args: number[]) => void;
 
 /** The wasm kernels the driver calls. */
 export interface MatmulKernels {
-  readonly gebp: Kernel;
-  readonly pack_a: Kernel;
-  readonly pack_b: Kernel;
+  readonly gemm: Kernel;
   readonly gemv_n: Kernel;
   readonly gemv_t: Kernel;
+}
+
+/** One thread's share: `batches` products of (m × k)·(k × n) at these byte addresses. */
+interface GemmJob {
+  a: number;
+  b: number;
+  c: number;
+  m: number;
+  n: number;
+  batches: number;
 }
 
 export class MatmulDriver {
@@ -38,7 +51,7 @@ export class MatmulDriver {
   constructor(
     readonly heap: WasmHeap,
     readonly kernels: MatmulKernels,
-    /** A helper thread that takes the lower half of each row block's panels. */
+    /** A helper thread that takes half of each large enough matmul. */
     readonly worker: MatmulWorker | null = null,
   ) {}
 
@@ -52,7 +65,7 @@ export class MatmulDriver {
 
   /** C (batch, m, n) = op(A)·op(B); pointers are byte offsets of dense operands. */
   run(aPtr: number, bPtr: number, cPtr: number, p: MatmulParams): void {
-    const { m, n, k, transA, transB, batchShape } = p;
+    const { m, n, k, batchShape } = p;
     let batches = 1;
     for (const d of batchShape) batches *= d;
     if (m === 0 || n === 0 || batches === 0) return;
@@ -60,75 +73,113 @@ export class MatmulDriver {
       new Float32Array(this.heap.memory.buffer, cPtr, batches * m * n).fill(0);
       return;
     }
-    if (m < MR && (m === 1 || !transA)) {
+    if (m < MR && (m === 1 || !p.transA)) {
       this.#rowsByGemv(aPtr, bPtr, cPtr, p, batches);
       return;
     }
-    const kcMax = Math.min(KC, k);
-    const nPanels = Math.ceil(n / NR);
-    const bPackFloats = nPanels * NR * kcMax;
-    const aPackFloats = Math.ceil(Math.min(MC, m) / MR) * MR * kcMax;
-    const base = this.#reserve((bPackFloats + aPackFloats + 2 * MR * NR) * 4);
-    const bPack = base;
-    const aPack = bPack + bPackFloats * 4;
-    const tile = aPack + aPackFloats * 4;
-    const workerTile = tile + MR * NR * 4;
-    const { gebp, pack_a: packAWasm, pack_b: packBWasm } = this.kernels;
-    const rank = batchShape.length;
-    const index = new Array<number>(rank).fill(0);
-    let aOff = aPtr >>> 2;
-    let bOff = bPtr >>> 2;
-    let lastB = -1;
-    const oneBlock = k <= KC;
-    for (let batch = 0; batch < batches; batch++) {
-      const cOff = cPtr + batch * m * n * 4;
-      for (let pc = 0; pc < k; pc += KC) {
-        const kc = Math.min(KC, k - pc);
-        if (!(oneBlock && bOff === lastB)) {
-          // Byte address of op(B)[pc, 0]: B is (k, n), or (n, k) when transposed.
-          const start = (bOff + (transB ? pc : pc * n)) * 4;
-          packBWasm(start, transB ? k : n, transB ? 1 : 0, n, kc, bPack);
-        }
-        lastB = oneBlock ? bOff : -1;
-        for (let ic = 0; ic < m; ic += MC) {
-          const mc = Math.min(MC, m - ic);
-          // Byte address of op(A)[ic, pc]: A is (m, k), or (k, m) when transposed.
-          const start = (aOff + (transA ? pc * m + ic : ic * k + pc)) * 4;
-          packAWasm(start, transA ? m : k, transA ? 1 : 0, mc, kc, aPack);
-          const c = cOff + ic * n * 4;
-          const accumulate = pc > 0 ? 1 : 0;
-          const panels = Math.ceil(mc / MR);
-          if (this.worker && panels >= 2 && mc * n * kc >= MIN_SPLIT_MACS && this.worker.alive) {
-            // Row panels split in two: the helper takes the lower half, this thread the upper.
-            const mine = (panels >> 1) * MR;
-            this.worker.post([
-              aPack + mine * kc * 4,
-              bPack,
-              c + mine * n * 4,
-              mc - mine,
-              n,
-              kc,
-              n * 4,
-              accumulate,
-              workerTile,
-            ]);
-            gebp(aPack, bPack, c, mine, n, kc, n * 4, accumulate, tile);
-            // A safety net, not a timing: ≥ 0.1 GFLOP/s plus 10 s for a thread still starting.
-            this.worker.wait(10_000 + (mc - mine) * n * kc * 2e-5);
-          } else {
-            gebp(aPack, bPack, c, mc, n, kc, n * 4, accumulate, tile);
-          }
-        }
+    // Merge the batch axes that all three operands walk evenly; the innermost merged
+    // axis goes to wasm as (count, strides), any others are walked here.
+    const cStrides = new Array<number>(batchShape.length);
+    for (let d = batchShape.length - 1, s = m * n; d >= 0; d--) {
+      cStrides[d] = s;
+      s *= batchShape[d]!;
+    }
+    const merged = coalesce(batchShape, [p.aBatchStrides, p.bBatchStrides, cStrides]);
+    const rank = merged.shape.length;
+    const inner = rank > 0 ? merged.shape[rank - 1]! : 1;
+    const strides = merged.strides.map((s) => (rank > 0 ? s[rank - 1]! : 0)) as [number, number, number];
+    const outer = merged.strides.map((s) => s.slice(0, Math.max(rank - 1, 0)));
+    forEachIndex(merged.shape.slice(0, Math.max(rank - 1, 0)), outer, ([ao, bo, co]) => {
+      this.#products(aPtr + ao! * 4, bPtr + bo! * 4, cPtr + co! * 4, inner, strides, p);
+    });
+  }
+
+  /** `batches` products, evenly strided (elements), on one thread or split over two. */
+  #products(
+    a: number,
+    b: number,
+    c: number,
+    batches: number,
+    [aStride, bStride, cStride]: [number, number, number],
+    p: MatmulParams,
+  ): void {
+    const { m, n, k, transA, transB } = p;
+    const lda = transA ? m : k;
+    const ldb = transB ? k : n;
+    const whole: GemmJob = { a, b, c, m, n, batches };
+    let jobs: [GemmJob, GemmJob] | null = null;
+    const worker = this.worker;
+    if (worker && batches * m * n * k >= MIN_SPLIT_MACS && worker.alive) {
+      if (batches >= 2) {
+        const h = Math.ceil(batches / 2);
+        jobs = [
+          { ...whole, batches: h },
+          {
+            ...whole,
+            a: a + h * aStride * 4,
+            b: b + h * bStride * 4,
+            c: c + h * cStride * 4,
+            batches: batches - h,
+          },
+        ];
+      } else if (n >= m && n >= 2 * NR) {
+        const h = Math.round(n / 2 / NR) * NR;
+        jobs = [
+          { ...whole, n: h },
+          { ...whole, b: b + (transB ? h * ldb : h) * 4, c: c + h * 4, n: n - h },
+        ];
+      } else if (m >= 2 * MR) {
+        const h = Math.round(m / 2 / MR) * MR;
+        jobs = [
+          { ...whole, m: h },
+          { ...whole, a: a + (transA ? h : h * lda) * 4, c: c + h * n * 4, m: m - h },
+        ];
       }
-      for (let d = rank - 1; d >= 0; d--) {
-        index[d]!++;
-        aOff += p.aBatchStrides[d]!;
-        bOff += p.bBatchStrides[d]!;
-        if (index[d]! < batchShape[d]!) break;
-        aOff -= p.aBatchStrides[d]! * batchShape[d]!;
-        bOff -= p.bBatchStrides[d]! * batchShape[d]!;
-        index[d] = 0;
-      }
+    }
+    const list = jobs ?? [whole];
+    // Per job: its parameter block, packed A (one row block), packed B (one k block of
+    // its columns) and an edge tile.
+    const kc = Math.min(KC, k);
+    const sizes = list.map((job) => {
+      const aPack = Math.ceil(Math.min(MC, job.m) / MR) * MR * kc;
+      const bPack = Math.ceil(Math.min(NC, job.n) / NR) * NR * kc;
+      return { aPack, bPack, bytes: (GEMM.WORDS + aPack + bPack + MR * NR) * 4 };
+    });
+    let base = this.#reserve(sizes.reduce((sum, s) => sum + s.bytes, 0));
+    const words = new Int32Array(this.heap.memory.buffer);
+    const blocks = list.map((job, i) => {
+      const size = sizes[i]!;
+      const params = base;
+      const w = params >>> 2;
+      words[w + GEMM.A] = job.a;
+      words[w + GEMM.B] = job.b;
+      words[w + GEMM.C] = job.c;
+      words[w + GEMM.M] = job.m;
+      words[w + GEMM.N] = job.n;
+      words[w + GEMM.K] = k;
+      words[w + GEMM.LDA] = lda;
+      words[w + GEMM.LDB] = ldb;
+      words[w + GEMM.LDC] = n;
+      words[w + GEMM.TRANS_A] = transA ? 1 : 0;
+      words[w + GEMM.TRANS_B] = transB ? 1 : 0;
+      words[w + GEMM.BATCHES] = job.batches;
+      words[w + GEMM.A_STRIDE] = aStride;
+      words[w + GEMM.B_STRIDE] = bStride;
+      words[w + GEMM.C_STRIDE] = cStride;
+      words[w + GEMM.A_PACK] = params + GEMM.WORDS * 4;
+      words[w + GEMM.B_PACK] = params + (GEMM.WORDS + size.aPack) * 4;
+      words[w + GEMM.TILE] = params + (GEMM.WORDS + size.aPack + size.bPack) * 4;
+      base += size.bytes;
+      return params;
+    });
+    if (blocks.length === 2) {
+      worker!.post([blocks[1]!], 'gemm');
+      this.kernels.gemm(blocks[0]!);
+      const second = list[1]!;
+      // A safety net, not a timing: ≥ 0.1 GFLOP/s plus 10 s for a thread still starting.
+      worker!.wait(10_000 + second.batches * second.m * second.n * k * 2e-5);
+    } else {
+      this.kernels.gemm(blocks[0]!);
     }
   }
 

@@ -27,8 +27,11 @@ export function sizeClass(bytes: number): number {
   return bytes <= power * 0.75 ? power * 0.75 : power;
 }
 
-function gib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+/** "6.00 GiB", "12.5 MiB", "2.0 KiB": binary units, as the 4 GiB limit is. */
+function binarySize(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
 }
 
 export class WasmHeap {
@@ -68,9 +71,18 @@ export class WasmHeap {
     const offset = this.#top;
     const end = offset + capacity;
     if (end > MAX_WASM_BYTES) {
+      // Out of address space: the smallest pooled block of a larger class beats failing
+      // (a GPT-2 training step fills 4 GiB with blocks of classes it no longer asks for).
+      let larger = 0;
+      for (const [c, free] of this.#free)
+        if (c > capacity && free.length > 0 && (!larger || c < larger)) larger = c;
+      if (larger) {
+        this.#pooled -= larger;
+        return { offset: this.#free.get(larger)!.pop()!, capacity: larger };
+      }
       throw new WasmMemoryError(
-        `${what} needs ${bytes} bytes (${gib(bytes)}) but the WebAssembly memory (wasm32) is limited to 4 GiB ` +
-          `and already holds ${gib(offset)}; use a smaller batch or model, or another backend`,
+        `${what} needs ${bytes} bytes (${binarySize(bytes)}) but the WebAssembly memory (wasm32) is limited to 4 GiB ` +
+          `and already holds ${binarySize(offset)}; use a smaller batch or model, or another backend`,
       );
     }
     if (end > this.size) this.#grow(end, bytes, what);
@@ -100,8 +112,8 @@ export class WasmHeap {
         this.memory.grow(minimum);
       } catch (error) {
         throw new WasmMemoryError(
-          `${what} needs ${bytes} bytes (${gib(bytes)}) but the engine refused to grow the WebAssembly ` +
-            `memory past ${gib(this.size)} (${error instanceof Error ? error.message : String(error)})`,
+          `${what} needs ${bytes} bytes (${binarySize(bytes)}) but the engine refused to grow the WebAssembly ` +
+            `memory past ${binarySize(this.size)} (${error instanceof Error ? error.message : String(error)})`,
         );
       }
     }

@@ -1,14 +1,26 @@
-// One helper thread for matmul: a Node worker that instantiates the kernel module on the
-// backend's shared WebAssembly.Memory and runs the kernel it is handed (GEBP on row
-// panels, or a matrix-vector product on a share of the columns) with its arguments.
+// One helper thread for matmul, on any platform (helper-threads.ts): it instantiates the
+// kernel module on the backend's shared WebAssembly.Memory and runs the kernel it is
+// handed (GEBP on row panels, or a matrix-vector product on a share of the columns).
 // Jobs go through a control block of i32 words in the shared memory (no messages, so a
 // job costs a store and a notify): the main thread writes the arguments and bumps the
-// job sequence; the worker runs and publishes the sequence as done. The main thread
-// blocks in Atomics.wait until then — with a deadline, and a worker that exited (its
-// 'exit' event, seen between kernels) or threw is reported once and its work done on
-// the main thread from then on, so nothing hangs on a dead thread.
+// job sequence; the helper runs and publishes the sequence as done. The main thread
+// waits until then — in Atomics.wait where it may block (Node, a worker), spinning on
+// Atomics.load where it may not (a browser page's main thread) — always with a deadline.
+// A helper that died (its platform's 'error' or 'exit' event, seen between kernels) or
+// threw in a kernel is reported once and its work done on the main thread from then on,
+// so nothing hangs on a dead thread.
 
 import { TensorlmError } from '@tensorlm/tensor-core';
+import {
+  CONTROL,
+  CONTROL_BYTES,
+  type HelperHandle,
+  type HelperThreads,
+  WORKER_KERNELS,
+  type WorkerKernel,
+} from './helper-threads.js';
+
+export { CONTROL_BYTES, WORKER_KERNELS, type WorkerKernel };
 
 /** A helper thread failed in the middle of a kernel (the kernel's output is unusable). */
 export class WasmThreadError extends TensorlmError {
@@ -18,102 +30,94 @@ export class WasmThreadError extends TensorlmError {
   }
 }
 
-/** Control block layout (i32 word indices from the block's start). */
-const JOB = 0; // sequence of the last posted job
-const DONE = 1; // sequence of the last finished job
-const FAILED = 2; // 1 when the worker threw
-const STOP = 3; // 1 asks the worker to exit
-const READY = 4; // 1 once the worker waits for jobs
-const KERNEL = 5; // index into WORKER_KERNELS
-const ARGS = 6; // up to nine kernel arguments
+/** Generous: a loaded 2-core machine has taken seconds to start a worker. */
+const START_TIMEOUT_MS = 30_000;
 
-/** The kernels a helper can run, by index (the order of the worker's table). */
-export const WORKER_KERNELS = ['gebp', 'gemv_n', 'gemv_t'] as const;
-export type WorkerKernel = (typeof WORKER_KERNELS)[number];
-export const CONTROL_BYTES = 64;
+let blocking: boolean | undefined;
 
-// CommonJS, run with `eval: true` so no file has to be resolved next to the bundle.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const kernels = ${JSON.stringify(WORKER_KERNELS)}.map((name) => exports[name]);
-const ctl = new Int32Array(memory.buffer, control, 16);
-let seen = Atomics.load(ctl, ${JOB});
-Atomics.store(ctl, ${READY}, 1);
-parentPort.postMessage('ready');
-for (;;) {
-  Atomics.wait(ctl, ${JOB}, seen);
-  const job = Atomics.load(ctl, ${JOB});
-  if (job === seen) continue;
-  seen = job;
-  if (Atomics.load(ctl, ${STOP}) === 1) break;
-  try {
-    kernels[ctl[${KERNEL}]](${Array.from({ length: 9 }, (_, i) => `ctl[${ARGS + i}]`).join(', ')});
-  } catch (error) {
-    Atomics.store(ctl, ${FAILED}, 1);
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not: it throws). */
+function canBlock(): boolean {
+  if (blocking === undefined) {
+    try {
+      // A value that differs returns 'not-equal' at once where blocking is allowed.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
   }
-  Atomics.store(ctl, ${DONE}, job);
-  Atomics.notify(ctl, ${DONE});
+  return blocking;
 }
-`;
-
-interface NodeWorker {
-  on(event: 'exit' | 'error' | 'message', listener: (value: unknown) => void): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
-
-export type WorkerConstructor = new (
-  source: string,
-  options: { eval: true; workerData: unknown; execArgv?: string[] },
-) => NodeWorker;
 
 export class MatmulWorker {
-  readonly #worker: NodeWorker;
+  #handle: HelperHandle;
   readonly #ctl: Int32Array;
+  readonly #block: boolean;
   #sequence = 0;
-  /** Why the worker can no longer be used (null while it is healthy). */
+  /** Why the helper can no longer be used (null while it is healthy). */
   #dead: string | null = null;
   #reported = false;
   /**
-   * Resolves when the worker waits for jobs (or has exited). Until then matmuls run on
-   * the main thread alone: a worker may need the main thread's event loop to start, so
-   * blocking on one that has not started could never end.
+   * Resolves when the helper waits for jobs (or has failed). Until then matmuls run on
+   * the main thread alone: a helper may need the main thread's event loop to start (it
+   * always does in browsers), so blocking on one that has not started could never end.
    */
   readonly ready: Promise<void>;
 
   constructor(
-    Worker: WorkerConstructor,
+    threads: HelperThreads,
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
     control: number,
     readonly warn: (line: string) => void,
+    /** A helper not waiting for jobs by then is given up (a blocked or silently failed start). */
+    startTimeoutMs = START_TIMEOUT_MS,
   ) {
     this.#ctl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { module, memory, control },
-      // The source is plain CommonJS: flags such as --input-type=module must not reach it.
-      execArgv: [],
-    });
-    let resolveReady: () => void = () => {};
+    this.#block = canBlock();
+    let settle: () => void = () => {};
     this.ready = new Promise((resolve) => {
-      resolveReady = resolve;
+      settle = resolve;
     });
-    this.#worker.on('message', () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let settled = false;
+    const resolveReady = () => {
+      settled = true;
+      clearTimeout(timer);
+      settle();
+    };
+    const failed = (why: string) => {
+      this.#dead ??= why;
       resolveReady();
-      // Referenced until it is ready (awaiting `ready` keeps the process alive); then a
-      // helper parked in Atomics.wait must not (the process would never exit).
-      this.#worker.unref();
-    });
-    this.#worker.on('error', (error) => {
-      this.#dead ??= `it threw: ${error instanceof Error ? error.message : String(error)}`;
-    });
-    this.#worker.on('exit', (code) => {
-      this.#dead ??= `it exited with code ${String(code)}`;
-      resolveReady();
-    });
+    };
+    try {
+      this.#handle = threads.spawn(
+        { module, memory, control },
+        {
+          ready: () => {
+            resolveReady();
+            // Referenced until it is ready (awaiting `ready` keeps the process alive);
+            // then a helper parked in Atomics.wait must not (the process would never exit).
+            // Deferred: a platform may call `ready` before `spawn` has returned its handle.
+            queueMicrotask(() => this.#handle.unref());
+          },
+          failed,
+        },
+      );
+    } catch (error) {
+      // A browser may refuse the worker outright (a CSP without `worker-src blob:`).
+      this.#handle = { unref: () => {}, terminate: async () => {} };
+      failed(`it could not start: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    // A platform may have answered (ready or failed) inside `spawn`: no deadline then.
+    if (settled) return;
+    timer = setTimeout(() => {
+      failed(`it did not start within ${startTimeoutMs} ms`);
+      void this.#handle.terminate();
+    }, startTimeoutMs);
+    // The timer must not keep a Node process alive on its own.
+    (timer as { unref?: () => void }).unref?.();
   }
 
   /** Jobs posted so far. */
@@ -121,15 +125,20 @@ export class MatmulWorker {
     return this.#sequence;
   }
 
-  /** The worker, for tests that kill it. */
-  get worker(): NodeWorker {
-    return this.#worker;
+  /** The helper's handle, for tests that stop it. */
+  get worker(): HelperHandle {
+    return this.#handle;
+  }
+
+  /** Why the helper stopped, or null while it runs. */
+  get failure(): string | null {
+    return this.#dead;
   }
 
   /** Whether jobs can be posted now: started, and not dead (a death is reported here, once). */
   get alive(): boolean {
     this.#report();
-    return this.#dead === null && Atomics.load(this.#ctl, READY) === 1;
+    return this.#dead === null && Atomics.load(this.#ctl, CONTROL.READY) === 1;
   }
 
   #report(): void {
@@ -139,47 +148,46 @@ export class MatmulWorker {
     }
   }
 
-  /** Posts kernel(args) to the worker (gebp by default); returns at once. */
+  /** Posts kernel(args) to the helper (gebp by default); returns at once. */
   post(args: readonly number[], kernel: WorkerKernel = 'gebp'): void {
-    this.#ctl[KERNEL] = WORKER_KERNELS.indexOf(kernel);
-    for (let i = 0; i < 9; i++) this.#ctl[ARGS + i] = (args[i] ?? 0) | 0;
+    this.#ctl[CONTROL.KERNEL] = WORKER_KERNELS.indexOf(kernel);
+    for (let i = 0; i < 9; i++) this.#ctl[CONTROL.ARGS + i] = (args[i] ?? 0) | 0;
     this.#sequence++;
-    Atomics.store(this.#ctl, JOB, this.#sequence);
-    Atomics.notify(this.#ctl, JOB);
+    Atomics.store(this.#ctl, CONTROL.JOB, this.#sequence);
+    Atomics.notify(this.#ctl, CONTROL.JOB);
   }
 
   /**
-   * Waits for the posted job. Throws a WasmThreadError if the worker failed or did not
-   * finish within `deadlineMs` (its part of C is then unknown); it is marked dead, and
-   * later matmuls run on the main thread alone.
+   * Waits for the posted job. Throws a WasmThreadError if the helper failed or did not
+   * finish within `deadlineMs` (its part of C is then unknown); it is marked dead and
+   * stopped, and later matmuls run on the main thread alone.
    */
   wait(deadlineMs: number): void {
     const start = performance.now();
-    for (;;) {
-      const done = Atomics.load(this.#ctl, DONE);
+    for (let spins = 0; ; spins++) {
+      const done = Atomics.load(this.#ctl, CONTROL.DONE);
       if (done === this.#sequence) break;
-      const left = deadlineMs - (performance.now() - start);
-      if (left <= 0) {
-        this.#dead ??= `it did not finish a matmul block within ${Math.round(deadlineMs)} ms`;
-        void this.#worker.terminate();
-        this.#reported = true;
-        throw new WasmThreadError(
-          `matmul: the helper thread stopped (${this.#dead}); later matmuls run on one thread`,
-        );
+      // Spinning, the clock is read every 1024 loads only.
+      if (this.#block || (spins & 1023) === 0) {
+        const left = deadlineMs - (performance.now() - start);
+        if (left <= 0) this.#fail(`it did not finish a matmul block within ${Math.round(deadlineMs)} ms`);
+        if (this.#block) Atomics.wait(this.#ctl, CONTROL.DONE, done, Math.min(left, 250));
       }
-      Atomics.wait(this.#ctl, DONE, done, Math.min(left, 250));
     }
-    if (Atomics.load(this.#ctl, FAILED) === 1) {
-      this.#dead ??= 'it threw inside the matmul kernel';
-      this.#reported = true;
-      throw new WasmThreadError(
-        `matmul: the helper thread stopped (${this.#dead}); later matmuls run on one thread`,
-      );
-    }
+    if (Atomics.load(this.#ctl, CONTROL.FAILED) === 1) this.#fail('it threw inside the matmul kernel');
+  }
+
+  #fail(why: string): never {
+    this.#dead ??= why;
+    this.#reported = true;
+    void this.#handle.terminate();
+    throw new WasmThreadError(
+      `matmul: the helper thread stopped (${this.#dead}); later matmuls run on one thread`,
+    );
   }
 
   stop(): void {
-    Atomics.store(this.#ctl, STOP, 1);
+    Atomics.store(this.#ctl, CONTROL.STOP, 1);
     this.post(new Array<number>(9).fill(0));
   }
 }

@@ -466,6 +466,14 @@ export class FunctionBuilder {
   f32x4_convert_i32x4_s(): this {
     return this.#simd(0xfa);
   }
+  /** Picks 16 bytes of the two v128 on the stack (indices 0–15: the first, 16–31: the second). */
+  i8x16_shuffle(lanes: readonly number[]): this {
+    if (lanes.length !== 16 || lanes.some((l) => l < 0 || l > 31))
+      throw new Error('i8x16.shuffle takes 16 lanes in [0, 32)');
+    this.#simd(0x0d);
+    this.code.push(...lanes);
+    return this;
+  }
   /** Relaxed SIMD a·b + c (fused where the CPU has FMA); only in engines that validate it. */
   f32x4_relaxed_madd(): this {
     return this.#simd(0x105);
@@ -487,6 +495,13 @@ export class ModuleBuilder {
 
   indexOf(fn: FunctionBuilder): number {
     return this.#functions.indexOf(fn);
+  }
+
+  /** The index of the function declared as `name` (for `call`). */
+  indexByName(name: string): number {
+    const index = this.#functions.findIndex((fn) => fn.name === name);
+    if (index < 0) throw new Error(`no function ${name} declared yet`);
+    return index;
   }
 
   /** The module's bytes. */

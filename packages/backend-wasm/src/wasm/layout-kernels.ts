@@ -1,7 +1,7 @@
 // The wasm kernels that keep a training step's data movement in the module: broadcast
 // element-wise ops over a (rows × cols) view (binary arithmetic, comparisons to bool,
 // `where`), strided 4-d copies (head split/merge transposes, slices), the counter-based
-// uniform stream (dropout masks) and matmul packing. The JS side (kernels/layout.ts)
+// uniform stream (dropout masks); matmul packing is in gemm.ts. The JS side (kernels/layout.ts)
 // first merges every pair of axes that all operands walk contiguously, so most
 // broadcasts reach these kernels as one (rows × cols) call. Scalar references: the
 // JS loops in kernels/js-kernels.ts and kernels/matmul.ts, tested in layout.test.ts.
@@ -336,112 +336,12 @@ function emitRandomUniform(mod: ModuleBuilder): void {
   );
 }
 
-/**
- * Matmul packing (the layout kernels/matmul.ts documents): `pack_a(a, lda, trans, mc,
- * kc, out)` writes MR-row panels of a block whose first element is at byte address a
- * (row i, column kk at a + (trans ? kk·lda + i : i·lda + kk)·4), zero past mc rows;
- * `pack_b(b, ldb, trans, n, kc, out)` writes NR-column panels likewise, zero past n
- * columns. One element per step: packing is O(mk + kn) against the kernel's O(mnk),
- * and in wasm it no longer dominates the small batched matmuls of attention.
- */
-function emitPacking(mod: ModuleBuilder, mr: number, nr: number): void {
-  for (const which of ['a', 'b'] as const) {
-    const f = mod.function(`pack_${which}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-    const [src, ld, trans, extent, kc, out] = f.params as [Local, Local, Local, Local, Local, Local];
-    const width = which === 'a' ? mr : nr;
-    const panel = f.local('i32');
-    const panels = f.local('i32');
-    const lane = f.local('i32');
-    const kk = f.local('i32');
-    const idx = f.local('i32');
-    const from = f.local('i32');
-    const step = f.local('i32');
-    const dst = f.local('i32');
-    // A stored (m, k) / B stored (n, k) when transposed: the packed lane's source is a
-    // row, contiguous along k. Otherwise it is a column, ld elements apart along k.
-    const laneAlongRow = which === 'a' ? () => f.local_get(trans).i32_eqz() : () => f.local_get(trans);
-    f.local_get(extent)
-      .i32_const(width - 1)
-      .i32_add()
-      .i32_const(width)
-      .i32_div_u()
-      .local_set(panels);
-    f.for_(
-      panel,
-      () => f.i32_const(0),
-      () => f.local_get(panels),
-      1,
-      () => {
-        f.for_(
-          lane,
-          () => f.i32_const(0),
-          () => f.i32_const(width),
-          1,
-          () => {
-            f.local_get(panel).i32_const(width).i32_mul().local_get(lane).i32_add().local_set(idx);
-            // dst = out + (panel·kc·width + lane)·4
-            f.local_get(out).local_get(panel).local_get(kc).i32_mul().i32_const(width).i32_mul();
-            f.local_get(lane).i32_add().i32_const(2).i32_shl().i32_add().local_set(dst);
-            f.local_get(idx).local_get(extent).i32_ge_s();
-            f.if_(
-              () => {
-                f.for_(
-                  kk,
-                  () => f.i32_const(0),
-                  () => f.local_get(kc),
-                  1,
-                  () => {
-                    f.local_get(dst).f32_const(0).f32_store();
-                    f.local_get(dst)
-                      .i32_const(width * 4)
-                      .i32_add()
-                      .local_set(dst);
-                  },
-                );
-              },
-              () => {
-                laneAlongRow();
-                f.if_(
-                  () => {
-                    f.local_get(src).local_get(idx).local_get(ld).i32_mul().i32_const(2).i32_shl().i32_add();
-                    f.local_set(from);
-                    f.i32_const(4).local_set(step);
-                  },
-                  () => {
-                    f.local_get(src).local_get(idx).i32_const(2).i32_shl().i32_add().local_set(from);
-                    f.local_get(ld).i32_const(2).i32_shl().local_set(step);
-                  },
-                );
-                f.for_(
-                  kk,
-                  () => f.i32_const(0),
-                  () => f.local_get(kc),
-                  1,
-                  () => {
-                    f.local_get(dst).local_get(from).f32_load().f32_store();
-                    f.local_get(from).local_get(step).i32_add().local_set(from);
-                    f.local_get(dst)
-                      .i32_const(width * 4)
-                      .i32_add()
-                      .local_set(dst);
-                  },
-                );
-              },
-            );
-          },
-        );
-      },
-    );
-  }
-}
-
 /** Emits every layout kernel into `mod`. */
-export function emitLayoutKernels(mod: ModuleBuilder, mr: number, nr: number): void {
+export function emitLayoutKernels(mod: ModuleBuilder): void {
   for (const op of [...BROADCAST_ARITH, ...BROADCAST_COMPARE]) {
     for (const modes of columnModes(2)) emitBroadcast(mod, op, modes);
   }
   for (const modes of columnModes(3)) emitBroadcast(mod, 'where', modes);
   emitCopy4(mod);
   emitRandomUniform(mod);
-  emitPacking(mod, mr, nr);
 }

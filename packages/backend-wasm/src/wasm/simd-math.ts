@@ -1,5 +1,5 @@
-// Vector math emitted inline into kernels: e^x, the logistic sigmoid, tanh and GELU
-// (tanh form) on four f32 lanes. WebAssembly has no transcendental instructions, so e^x
+// Vector math emitted inline into kernels: e^x, the logistic sigmoid, tanh, erf and
+// GELU (tanh and erf forms) on four f32 lanes. WebAssembly has no transcendental instructions, so e^x
 // is range-reduced (x = n·ln2 + r, |r| ≤ ln2/2, Cody–Waite split of ln2), a degree-6
 // Taylor polynomial gives e^r (relative error ≈ 1.2e-7), and 2^n is built in the
 // exponent bits. Lanes below −87.33 give exactly 0 (so masked logits vanish), above
@@ -19,6 +19,9 @@ export class VectorScratch {
   readonly r: Local;
   readonly p: Local;
   readonly t: Local;
+  readonly e1: Local;
+  readonly e2: Local;
+  readonly e3: Local;
 
   constructor(readonly f: FunctionBuilder) {
     this.x = f.local('v128');
@@ -26,6 +29,57 @@ export class VectorScratch {
     this.r = f.local('v128');
     this.p = f.local('v128');
     this.t = f.local('v128');
+    this.e1 = f.local('v128');
+    this.e2 = f.local('v128');
+    this.e3 = f.local('v128');
+  }
+
+  /**
+   * Pushes erf of the v128 in `v` (not one of this scratch's locals), as the scalar erf
+   * of backend-cpu's kernels: the odd Taylor series to x¹¹ where |x| < 0.5 (keeps
+   * relative precision near 0), else 1 − erfc(|x|) with erfc by Numerical Recipes'
+   * Chebyshev fit (fractional error < 1.2e-7), with x's sign. Both are computed and
+   * one is selected per lane.
+   */
+  erf(v: Local): void {
+    const { f, e1: z, e2: t, e3: big } = this;
+    f.local_get(v).f32x4_abs().local_set(z);
+    f.f32x4_const(1).f32x4_const(1).local_get(z).f32x4_const(0.5).f32x4_mul().f32x4_add().f32x4_div();
+    f.local_set(t);
+    // erfc(z) = t·exp(−z² − 1.26551223 + t·P(t)), P by Horner.
+    f.local_get(t).f32x4_const(0.17087277).f32x4_mul().f32x4_const(-0.82215223).f32x4_add();
+    for (const c of [1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368]) {
+      f.local_get(t).f32x4_mul().f32x4_const(c).f32x4_add();
+    }
+    f.local_get(t).f32x4_mul().f32x4_const(-1.26551223).f32x4_add();
+    f.local_get(z).local_get(z).f32x4_mul().f32x4_sub();
+    this.exp();
+    f.local_get(t).f32x4_mul().local_set(big);
+    // (1 − erfc(|x|)) with the sign bit of x.
+    f.f32x4_const(1).local_get(big).f32x4_sub();
+    f.local_get(v).f32x4_const(-0).v128_and().v128_or().local_set(big);
+    // 2/√π · x · (1 + x²(−1/3 + x²(1/10 + x²(−1/42 + x²(1/216 − x²/1320))))).
+    f.local_get(v).local_get(v).f32x4_mul().local_set(t);
+    f.local_get(t)
+      .f32x4_const(-1 / 1320)
+      .f32x4_mul()
+      .f32x4_const(1 / 216)
+      .f32x4_add();
+    for (const c of [-1 / 42, 1 / 10, -1 / 3, 1]) {
+      f.local_get(t).f32x4_mul().f32x4_const(c).f32x4_add();
+    }
+    f.local_get(v).f32x4_mul().f32x4_const(1.1283791670955126).f32x4_mul();
+    f.local_get(big);
+    f.local_get(v).f32x4_abs().f32x4_const(0.5).f32x4_lt();
+    f.v128_bitselect();
+  }
+
+  /** GELU (erf form, BERT's) of the v128 in `v`: ½·v·(1 + erf(v/√2)); `u` is scratch. */
+  geluErf(v: Local, u: Local): void {
+    const { f } = this;
+    f.local_get(v).f32x4_const(Math.SQRT1_2).f32x4_mul().local_set(u);
+    this.erf(u);
+    f.f32x4_const(1).f32x4_add().local_get(v).f32x4_mul().f32x4_const(0.5).f32x4_mul();
   }
 
   /** Pops v, pushes e^v. */

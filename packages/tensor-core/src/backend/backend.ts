@@ -3,7 +3,7 @@
 //   creation, element-wise math with broadcasting, strided copy, reductions, matmul,
 //   index gather / scatter-add, selection). Everything in tensor-core composes from these.
 // - `FusedKernels`: optional faster versions of compositions (softmax, layer norm,
-//   cross-entropy, activation forward / gradient, AdamW). A backend implements one only
+//   cross-entropy, activation forward / gradient, AdamW, attention). A backend implements one only
 //   when it has a faster kernel; otherwise tensor-core runs its composed default
 //   (backend/fused/). The conformance suite runs every backend both ways.
 // - `BackendCapabilities`: what callers may rely on (limits, dtypes, where memory
@@ -121,6 +121,31 @@ export interface MatmulParams {
   readonly bBatchStrides: readonly number[];
 }
 
+/**
+ * Scaled dot-product attention over B·H heads: q (B, H, T, D), k and v (B, H, S, D).
+ * Scores are scale·q·kᵀ; a masked score is replaced by the lowest f32 (not added to),
+ * so a row with every key masked is uniform instead of NaN.
+ */
+export interface AttentionParams {
+  readonly batch: number;
+  readonly heads: number;
+  /** T: query rows per head. */
+  readonly queries: number;
+  /** S: key / value rows per head. */
+  readonly keys: number;
+  /** D: head size of q, k and v. */
+  readonly headSize: number;
+  readonly scale: number;
+  /** Query i (at absolute position pastLength + i) sees keys 0 … pastLength + i only. */
+  readonly causal: boolean;
+  readonly pastLength: number;
+  /**
+   * Whether a backward pass may follow (the op records a gradient). When false, a kernel
+   * may skip the row statistics and return empty storages for rowMax and rowSum.
+   */
+  readonly saveStats: boolean;
+}
+
 /** A strided view of a storage: element (i0, i1, …) lives at offset + Σ i_d·strides_d. */
 export interface StridedView {
   readonly offset: number;
@@ -196,6 +221,12 @@ export interface BackendCapabilities {
   readonly maxBindingBytes?: number;
   /** Largest single storage in bytes. Absent: bounded only by memory. */
   readonly maxStorageBytes?: number;
+  /**
+   * Most bytes all live storages may hold together, whatever the machine has (wasm32's
+   * one linear memory: 4 GiB). A training whose estimate is larger cannot run here.
+   * Absent: bounded only by the device's or host's memory.
+   */
+  readonly maxTotalBytes?: number;
 }
 
 /**
@@ -328,6 +359,35 @@ export interface FusedKernels {
   ): Storage;
   /** One AdamW step, in place on param, m and v (decoupled weight decay). */
   adamw(param: Storage, grad: KernelTensor, m: Storage, v: Storage, params: AdamWParams): void;
+  /**
+   * softmax(scale·q·kᵀ + bias, masked)·v without materialising the (T, S) scores: output
+   * (B, H, T, D) and each row's softmax statistics, rowMax m and rowSum l = Σ e^(s − m)
+   * (B, H, T), so the backward pass recomputes the probabilities as e^(s − m) / l
+   * (FlashAttention's scheme, with the log-sum-exp m + log l kept split so a fully
+   * masked row, all at the lowest f32, stays exactly uniform). `bias`, when given, is a
+   * dense f32 (B or 1, H or 1, T or 1, S or 1) broadcast over the scores: a value at or
+   * below the lowest f32 masks the score (bool masks arrive this way), anything else is
+   * added.
+   */
+  attention(
+    q: KernelTensor,
+    k: KernelTensor,
+    v: KernelTensor,
+    bias: KernelTensor | null,
+    params: AttentionParams,
+  ): { output: Storage; rowMax: Storage; rowSum: Storage };
+  /** Gradients of `attention` for q, k and v, given its output, rowMax, rowSum and dOutput. */
+  attentionBackward(
+    q: KernelTensor,
+    k: KernelTensor,
+    v: KernelTensor,
+    bias: KernelTensor | null,
+    output: KernelTensor,
+    dOutput: KernelTensor,
+    rowMax: KernelTensor,
+    rowSum: KernelTensor,
+    params: AttentionParams,
+  ): { dq: Storage; dk: Storage; dv: Storage };
 }
 
 export type FusedKernelName = keyof FusedKernels;
@@ -343,6 +403,8 @@ export const FUSED_KERNEL_NAMES: readonly FusedKernelName[] = [
   'crossEntropy',
   'crossEntropyBackward',
   'adamw',
+  'attention',
+  'attentionBackward',
 ];
 
 /** The required methods' names: `registerBackend` refuses a backend missing one. */

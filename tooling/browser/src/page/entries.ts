@@ -1,6 +1,7 @@
 // Type-checks every package's browser entry as a web app sees it (page/tsconfig.json: the
 // `browser` condition, no Node types); not bundled or run.
 import * as backendCpu from '@tensorlm/backend-cpu';
+import * as backendWasm from '@tensorlm/backend-wasm';
 import * as backendWebgpu from '@tensorlm/backend-webgpu';
 import * as datasets from '@tensorlm/datasets';
 import * as decoding from '@tensorlm/decoding';
@@ -12,6 +13,7 @@ import * as trainer from '@tensorlm/trainer';
 
 export const BROWSER_ENTRIES = {
   backendCpu,
+  backendWasm,
   backendWebgpu,
   datasets,
   decoding,
