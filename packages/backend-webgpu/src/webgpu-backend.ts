@@ -32,6 +32,12 @@ import { forEachRange, WORD } from './binding-windows.js';
 import type { AcquiredDevice } from './device.js';
 import { WebGPUError } from './errors.js';
 import {
+  type AttentionArgs,
+  type AttentionBackwardArgs,
+  attentionBackwardKernel,
+  attentionKernel,
+} from './kernels/attention/index.js';
+import {
   binaryKernel,
   broadcastBinaryKernel,
   castKernel,
@@ -82,6 +88,8 @@ export interface WebGPUBackendOptions {
    * drive the paths that split big tensors (GPT-2's embedding) with small ones.
    */
   maxBindingBytes?: number;
+  /** Time matmul tiles on first use (default: on for a hardware adapter outside tests; TENSORLM_WEBGPU_AUTOTUNE). */
+  autotune?: boolean;
 }
 
 export class WebGPUBackend implements Backend {
@@ -93,7 +101,12 @@ export class WebGPUBackend implements Backend {
 
   constructor(acquired: AcquiredDevice, options: WebGPUBackendOptions = {}) {
     this.#info = acquired;
-    this.runtime = new GpuRuntime(acquired.device, { ...options, adapterName: acquired.adapterName });
+    this.runtime = new GpuRuntime(acquired.device, {
+      ...options,
+      adapterName: acquired.adapterName,
+      ...(acquired.report ? { report: acquired.report } : {}),
+      ...(acquired.tuneStore ? { tuneStore: acquired.tuneStore } : {}),
+    });
     this.#zeros = this.runtime.allocate(16);
     this.runtime.clear(this.#zeros.buffer, 16);
     this.runtime.bytesInUse -= 16;
@@ -115,18 +128,15 @@ export class WebGPUBackend implements Backend {
   }
 
   describe(): BackendInfo {
-    const limits = this.runtime.device.limits;
     return {
       name: this.name,
       device: this.#info.adapterName,
       dawnBackend: this.#info.dawnBackend,
       featureLevel: this.#info.featureLevel,
-      limits: {
-        maxBufferSize: limits.maxBufferSize,
-        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-      },
+      limits: { ...this.runtime.limits },
+      features: this.#info.report?.features ?? [],
+      ...(this.#info.report ? { adapter: this.#info.report } : {}),
+      autotune: this.runtime.matmulTuner.enabled,
     };
   }
 
@@ -493,6 +503,14 @@ export class WebGPUBackend implements Backend {
     const out = this.#alloc(layout.rows * numSamples);
     multinomialKernel(this.runtime, buf(probs), out.buffer, layout, numSamples, replacement, seed, offset);
     return out;
+  }
+
+  attention(...args: AttentionArgs) {
+    return attentionKernel(this, ...args);
+  }
+
+  attentionBackward(...args: AttentionBackwardArgs) {
+    return attentionBackwardKernel(this, ...args);
   }
 
   adamw(param: Storage, grad: KernelTensor, m: Storage, v: Storage, params: AdamWParams): void {

@@ -7,6 +7,7 @@ export type {
   ActivationGradOp,
   ActivationOp,
   AdamWParams,
+  AttentionParams,
   AxisLayout,
   Backend,
   BackendCapabilities,
@@ -47,6 +48,7 @@ export {
 export * from './errors-entry.js';
 export { type AdamWUpdateOptions, adamwUpdate } from './ops/adamw.js';
 export { assign } from './ops/assign.js';
+export { type AttentionOpOptions, MASKED_SCORE, scaledDotProductAttention } from './ops/attention.js';
 export {
   arange,
   type CreateOptions,

@@ -2,6 +2,8 @@
 // it takes (causal, padding), and a general MultiHeadAttention module (causal or
 // bidirectional, fused or separate Q/K/V) for models built from parts.
 import {
+  type AttentionOpOptions,
+  scaledDotProductAttention as attentionOp,
   type Backend,
   dropout,
   equal,
@@ -30,6 +32,19 @@ import { Linear } from './linear.js';
 export const MASKED_SCORE = -3.4028234663852886e38;
 
 /**
+ * What a mask made by `causalMask`, `paddingMask` or `combineMasks` stands for, so the
+ * fused attention op can take it as `causal` + `keyPaddingMask` (a kernel then skips key
+ * tiles no query may see, and reads no (T, S) mask) instead of as a tensor.
+ */
+interface MaskMeaning {
+  /** The causal offset, or null when the mask is not causal. */
+  readonly pastLength: number | null;
+  /** The (B, 1, 1, S) padding mask inside it, or null. */
+  readonly padding: Tensor | null;
+}
+const maskMeanings = new WeakMap<Tensor, MaskMeaning>();
+
+/**
  * Causal mask (1, 1, T, S), true where attention is NOT allowed: query i (at absolute
  * position `pastLength + i`) may see keys 0 … pastLength + i. S = pastLength + T.
  */
@@ -40,7 +55,12 @@ export function causalMask(length: number, options: { pastLength?: number; backe
   for (let i = 0; i < length; i++) {
     for (let j = pastLength + i + 1; j < keys; j++) masked[i * keys + j] = 1;
   }
-  return tensor(masked, [1, 1, length, keys], { dtype: 'bool', backend: options.backend ?? getBackend() });
+  const mask = tensor(masked, [1, 1, length, keys], {
+    dtype: 'bool',
+    backend: options.backend ?? getBackend(),
+  });
+  maskMeanings.set(mask, { pastLength, padding: null });
+  return mask;
 }
 
 /**
@@ -52,13 +72,42 @@ export function paddingMask(attentionMask: Tensor): Tensor {
     throw new NnError(`attentionMask must be (batch, seq), got [${attentionMask.shape.join(', ')}]`);
   }
   const isPad = attentionMask.dtype === 'bool' ? logicalNot(attentionMask) : equal(attentionMask, 0);
-  return unsqueeze(unsqueeze(isPad, 1), 1);
+  const mask = unsqueeze(unsqueeze(isPad, 1), 1);
+  maskMeanings.set(mask, { pastLength: null, padding: mask });
+  return mask;
 }
 
 /** Either mask, or their union when both are given. */
 export function combineMasks(a: Tensor | null, b: Tensor | null): Tensor | null {
-  if (a && b) return logicalOr(a, b);
-  return a ?? b;
+  if (!(a && b)) return a ?? b;
+  const union = logicalOr(a, b);
+  const [ma, mb] = [maskMeanings.get(a), maskMeanings.get(b)];
+  // A causal mask and a padding mask combine into one meaning; anything else stays a tensor.
+  if (ma && mb && (ma.pastLength === null) !== (mb.pastLength === null) && !(ma.padding && mb.padding)) {
+    maskMeanings.set(union, {
+      pastLength: ma.pastLength ?? mb.pastLength,
+      padding: ma.padding ?? mb.padding,
+    });
+  }
+  return union;
+}
+
+/** The op's mask options for `mask`: its causal / padding meaning when known and it fits q, k. */
+function opMaskOptions(mask: Tensor | null, q: Tensor, k: Tensor): AttentionOpOptions {
+  if (!mask) return {};
+  const meaning = maskMeanings.get(mask);
+  const [b, , t] = q.shape as [number, number, number, number];
+  const s = k.shape[2]!;
+  const causalFits = meaning?.pastLength === null || (mask.shape.at(-2) === t && mask.shape.at(-1) === s);
+  const padding = meaning?.padding ?? null;
+  const paddingFits =
+    padding === null || (!padding.isDisposed && padding.shape[0] === b && padding.shape[3] === s);
+  if (!meaning || !causalFits || !paddingFits) return { mask };
+  return {
+    causal: meaning.pastLength !== null,
+    ...(meaning.pastLength !== null ? { pastLength: meaning.pastLength } : {}),
+    keyPaddingMask: padding ? reshape(padding, [b, s]) : null,
+  };
 }
 
 export interface AttentionOptions {
@@ -67,13 +116,21 @@ export interface AttentionOptions {
   /** Dropout on the attention probabilities (active only when `training`). */
   dropoutP?: number;
   training?: boolean;
+  /**
+   * Return the (B, nh, T, S) probabilities (default true). Without them, without active
+   * dropout, and on a backend with a fused attention kernel, tensor-core's attention op
+   * runs, which never materialises the scores. Elsewhere the composition below runs
+   * (on such backends it is as fast as the op's composed default, and bit-identical to
+   * the path that returns weights).
+   */
+  needWeights?: boolean;
 }
 
 export interface AttentionResult {
   /** (B, nh, T, hs) */
   output: Tensor;
-  /** (B, nh, T, S): softmax probabilities before dropout, for visualisation. */
-  weights: Tensor;
+  /** (B, nh, T, S): softmax probabilities before dropout, for visualisation; null when not asked for. */
+  weights: Tensor | null;
 }
 
 /** softmax(q·kᵀ/√hs + mask)·v over heads: q (B, nh, T, hs), k and v (B, nh, S, hs). */
@@ -81,8 +138,25 @@ export function scaledDotProductAttention(
   q: Tensor,
   k: Tensor,
   v: Tensor,
+  options?: AttentionOptions & { needWeights?: true },
+): AttentionResult & { weights: Tensor };
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options?: AttentionOptions,
+): AttentionResult;
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
   options: AttentionOptions = {},
 ): AttentionResult {
+  const dropoutActive = (options.dropoutP ?? 0) > 0 && (options.training ?? false);
+  if (options.needWeights === false && !dropoutActive && typeof q.backend.attention === 'function') {
+    // Same numerics as below: masked scores are the lowest f32 (a fully masked row is uniform).
+    return { output: attentionOp(q, k, v, opMaskOptions(options.mask ?? null, q, k)), weights: null };
+  }
   const hs = q.shape.at(-1)!;
   let att = matmul(q, k, { transposeB: true }).mul(1 / Math.sqrt(hs)); // (B, nh, T, S)
   if (options.mask) att = maskedFill(att, options.mask, MASKED_SCORE);
@@ -176,7 +250,7 @@ export class MultiHeadAttention extends Module {
 
   /** (B, T, C) → (B, T, C) */
   forward(x: Tensor, options: MultiHeadAttentionCallOptions = {}): Tensor {
-    return this.forwardWithWeights(x, options).output;
+    return this.#attend(x, options, false).output;
   }
 
   /** (B, T, C) → output (B, T, C) and attention weights (B, nh, T, T). */
@@ -184,6 +258,15 @@ export class MultiHeadAttention extends Module {
     x: Tensor,
     options: MultiHeadAttentionCallOptions = {},
   ): { output: Tensor; weights: Tensor } {
+    const { output, weights } = this.#attend(x, options, true);
+    return { output, weights: weights! };
+  }
+
+  #attend(
+    x: Tensor,
+    options: MultiHeadAttentionCallOptions,
+    needWeights: boolean,
+  ): { output: Tensor; weights: Tensor | null } {
     if (x.rank !== 3 || x.shape[2] !== this.embedDim) {
       throw new NnError(
         `MultiHeadAttention: input must be (B, T, ${this.embedDim}), got [${x.shape.join(', ')}]`,
@@ -206,6 +289,7 @@ export class MultiHeadAttention extends Module {
       mask,
       dropoutP: this.dropoutP,
       training: this.training,
+      needWeights,
     });
     const y = this.resid_dropout.forward(this.out_proj.forward(mergeHeads(output))); // (B, T, C)
     return { output: y, weights };

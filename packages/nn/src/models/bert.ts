@@ -78,7 +78,7 @@ export class BertSelfAttention extends Module {
   }
 
   /** x (B, T, C), padding mask (B, 1, 1, T) → context (B, T, C) and weights (B, nh, T, T). */
-  forward(x: Tensor, mask: Tensor | null): { context: Tensor; weights: Tensor } {
+  forward(x: Tensor, mask: Tensor | null, needWeights = true): { context: Tensor; weights: Tensor | null } {
     const q = splitHeads(this.query.forward(x), this.numHeads); // (B, nh, T, hs)
     const k = splitHeads(this.key.forward(x), this.numHeads); // (B, nh, T, hs)
     const v = splitHeads(this.value.forward(x), this.numHeads); // (B, nh, T, hs)
@@ -86,6 +86,7 @@ export class BertSelfAttention extends Module {
       mask,
       dropoutP: this.dropout.p,
       training: this.training,
+      needWeights,
     }); // (B, nh, T, hs)
     return { context: mergeHeads(output), weights }; // (B, T, C)
   }
@@ -135,8 +136,8 @@ export class BertAttention extends Module {
     this.output = this.addModule('output', new BertSelfOutput(config));
   }
 
-  forward(x: Tensor, mask: Tensor | null): { hidden: Tensor; weights: Tensor } {
-    const { context, weights } = this.self.forward(x, mask);
+  forward(x: Tensor, mask: Tensor | null, needWeights = true): { hidden: Tensor; weights: Tensor | null } {
+    const { context, weights } = this.self.forward(x, mask, needWeights);
     return { hidden: this.output.forward(context, x), weights };
   }
 }
@@ -188,8 +189,8 @@ export class BertLayer extends Module {
   }
 
   /** (B, T, C) → (B, T, C) */
-  forward(x: Tensor, mask: Tensor | null): { hidden: Tensor; weights: Tensor } {
-    const attn = this.attention.forward(x, mask); // (B, T, C)
+  forward(x: Tensor, mask: Tensor | null, needWeights = true): { hidden: Tensor; weights: Tensor | null } {
+    const attn = this.attention.forward(x, mask, needWeights); // (B, T, C)
     const hidden = this.output.forward(this.intermediate.forward(attn.hidden), attn.hidden); // (B, T, C)
     return { hidden, weights: attn.weights };
   }
@@ -299,10 +300,10 @@ export class BertModel extends Module {
     const hiddenStates: Tensor[] | null = options.outputHiddenStates ? [x] : null;
     const attentions: Tensor[] | null = options.outputAttentions ? [] : null;
     for (const layer of this.encoder.layer) {
-      const out = layer.forward(x, mask);
+      const out = layer.forward(x, mask, attentions !== null);
       x = out.hidden;
       hiddenStates?.push(x);
-      attentions?.push(out.weights);
+      if (out.weights) attentions?.push(out.weights);
     }
     return {
       lastHiddenState: x,

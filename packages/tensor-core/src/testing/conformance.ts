@@ -16,6 +16,12 @@ import {
   hashString,
   seededRandom,
 } from './assert.js';
+import {
+  attentionCases,
+  checkAttentionErrors,
+  checkAttentionMemory,
+  runAttentionCase,
+} from './attention-cases.js';
 import { type InputSpec, type OpCase, opCases } from './cases.js';
 import { type Nd, nd } from './reference.js';
 
@@ -203,6 +209,24 @@ export function runBackendConformance(options: ConformanceOptions): void {
         if (filter && !filter.test(c.name)) continue;
         it(c.name, () => runCase(c, backend, reference));
       }
+    });
+
+    describe('scaledDotProductAttention (forward and q, k, v gradients vs the f64 reference)', () => {
+      for (const c of attentionCases) {
+        if (filter && !filter.test(c.name)) continue;
+        it(c.name, async () => {
+          await use();
+          await runAttentionCase(c);
+        });
+      }
+      it('refuses bad shapes, masks and lengths, naming the option', async () => {
+        await use();
+        checkAttentionErrors();
+      });
+      it('forward and backward in a tidy leave no tensor or device memory behind', async () => {
+        await use();
+        await checkAttentionMemory();
+      });
     });
 
     if (!composed) {

@@ -9,6 +9,8 @@ export {
   ConformanceError,
   seededRandom,
 } from './assert.js';
+export { type AttentionCase, attentionCases, runAttentionCase } from './attention-cases.js';
+export * as attentionReference from './attention-reference.js';
 export { type InputSpec, type OpCase, opCases } from './cases.js';
 export { type ConformanceHost, type ConformanceOptions, runBackendConformance } from './conformance.js';
 export {

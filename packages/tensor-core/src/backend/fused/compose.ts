@@ -3,8 +3,8 @@
 // kernel tensor, remembering the storage; `composeKernel` releases every intermediate
 // the body did not `keep`, also when a primitive throws (a bad index on a synchronous
 // backend), so a default never leaks device memory.
-import type { DType } from '../../tensor/dtype.js';
-import { broadcastShapeOf, type Shape, sizeOf } from '../../tensor/shape.js';
+import type { DataArray, DType } from '../../tensor/dtype.js';
+import { broadcastShapeOf, broadcastStrides, type Shape, sizeOf } from '../../tensor/shape.js';
 import {
   type AxisLayout,
   type BackendPrimitives,
@@ -36,6 +36,16 @@ export class Composer {
   /** The same storage seen with another shape of the same size (no copy). */
   view(x: KernelTensor, shape: Shape): KernelTensor {
     return { storage: x.storage, shape, dtype: x.dtype };
+  }
+
+  /** A storage another kernel returned, released with the scope unless kept. */
+  adopt(storage: Storage, shape: Shape, dtype: DType = 'f32'): KernelTensor {
+    return this.#own(storage, shape, dtype);
+  }
+
+  /** A small tensor built on the host (a mask pattern), uploaded once. */
+  constant(values: DataArray, shape: Shape, dtype: DType): KernelTensor {
+    return this.#own(this.backend.upload(values, dtype), shape, dtype);
   }
 
   scalar(value: number, dtype: DType = 'f32'): KernelTensor {
@@ -93,6 +103,34 @@ export class Composer {
   /** Column sums of a (rows, cols) tensor, shaped (cols). */
   sumColumns(x: KernelTensor, rows: number, cols: number): KernelTensor {
     return this.reduce('sum', x, { outer: 1, size: rows, inner: cols }, [cols]);
+  }
+
+  /**
+   * Batched op(a)·op(b) over one shared batch shape: a (…, m, k) or (…, k, m) when
+   * `transA`, b (…, k, n) or (…, n, k) when `transB`; batch dims of size 1 broadcast.
+   */
+  matmul(a: KernelTensor, b: KernelTensor, transA: boolean, transB: boolean): KernelTensor {
+    const [aRows, aCols] = a.shape.slice(-2) as [number, number];
+    const [bRows, bCols] = b.shape.slice(-2) as [number, number];
+    const m = transA ? aCols : aRows;
+    const k = transA ? aRows : aCols;
+    const n = transB ? bRows : bCols;
+    const aBatch = a.shape.slice(0, -2);
+    const bBatch = b.shape.slice(0, -2);
+    const batchShape = broadcastShapeOf([aBatch, bBatch], 'matmul');
+    const stridesOver = (batch: Shape, matrix: number): number[] =>
+      broadcastStrides(batch, batchShape).map((stride) => stride * matrix);
+    const storage = this.backend.matmul(a, b, {
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      batchShape,
+      aBatchStrides: stridesOver(aBatch, aRows * aCols),
+      bBatchStrides: stridesOver(bBatch, bRows * bCols),
+    });
+    return this.#own(storage, [...batchShape, m, n], 'f32');
   }
 
   gatherAlong(x: KernelTensor, indices: KernelTensor, layout: AxisLayout): KernelTensor {

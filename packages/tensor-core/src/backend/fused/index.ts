@@ -7,6 +7,7 @@ import {
   type ActivationGradOp,
   type ActivationOp,
   type AdamWParams,
+  type AttentionParams,
   type Backend,
   type BackendPrimitives,
   FUSED_KERNEL_NAMES,
@@ -18,6 +19,7 @@ import {
 } from '../backend.js';
 import { activationDefault, activationGradDefault } from './defaults/activations.js';
 import { adamwDefault } from './defaults/adamw.js';
+import { attentionBackwardDefault, attentionDefault } from './defaults/attention.js';
 import { crossEntropyBackwardDefault, crossEntropyDefault } from './defaults/cross-entropy.js';
 import { layerNormBackwardDefault, layerNormDefault } from './defaults/layer-norm.js';
 import { softmaxBackwardDefault, softmaxDefault } from './defaults/softmax.js';
@@ -36,6 +38,8 @@ export const composedKernels = {
   crossEntropy: crossEntropyDefault,
   crossEntropyBackward: crossEntropyBackwardDefault,
   adamw: adamwDefault,
+  attention: attentionDefault,
+  attentionBackward: attentionBackwardDefault,
 } as const;
 
 /** Each fused kernel by name: the backend's own, else the composed default. */
@@ -114,6 +118,34 @@ export const fused = {
   adamw(b: Backend, param: Storage, grad: KernelTensor, m: Storage, v: Storage, params: AdamWParams): void {
     if (b.adamw) b.adamw(param, grad, m, v, params);
     else adamwDefault(b, param, grad, m, v, params);
+  },
+
+  attention(
+    b: Backend,
+    q: KernelTensor,
+    k: KernelTensor,
+    v: KernelTensor,
+    bias: KernelTensor | null,
+    params: AttentionParams,
+  ): { output: Storage; rowMax: Storage; rowSum: Storage } {
+    return b.attention ? b.attention(q, k, v, bias, params) : attentionDefault(b, q, k, v, bias, params);
+  },
+
+  attentionBackward(
+    b: Backend,
+    q: KernelTensor,
+    k: KernelTensor,
+    v: KernelTensor,
+    bias: KernelTensor | null,
+    output: KernelTensor,
+    dOutput: KernelTensor,
+    rowMax: KernelTensor,
+    rowSum: KernelTensor,
+    params: AttentionParams,
+  ): { dq: Storage; dk: Storage; dv: Storage } {
+    return b.attentionBackward
+      ? b.attentionBackward(q, k, v, bias, output, dOutput, rowMax, rowSum, params)
+      : attentionBackwardDefault(b, q, k, v, bias, output, dOutput, rowMax, rowSum, params);
   },
 } as const;
 
