@@ -18,6 +18,7 @@ import {
   BertForMaskedLM,
   BertForSequenceClassification,
   BertModel,
+  GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   GPT2Model,
   LSTMLanguageModel,
@@ -39,7 +40,7 @@ export const TOKENIZER_FILE = 'tokenizer.json';
 
 /** What a run was trained on, so `generate` can encode prompts and judge samples. */
 export const taskSchema = z.object({
-  task: z.enum(['grammar', 'text', 'embeddings', 'reviews', 'mlm']),
+  task: z.enum(['grammar', 'text', 'embeddings', 'reviews', 'mlm', 'sentiment']),
   /** The tokenizer as named at training time (gpt2, char, …); its JSON sits beside. */
   tokenizer: z.string(),
   /** For `text`: the corpus file it was trained on. */
@@ -177,8 +178,9 @@ const KIND_CHECKS: Record<Exclude<ModelKind, 'any'>, { what: string; fits: (mode
   },
   'masked-lm': { what: 'a masked LM (BertForMaskedLM)', fits: (m) => m instanceof BertForMaskedLM },
   encoder: {
-    what: 'a BERT or GPT-2 model',
+    what: 'a BERT, GPT-2 or LSTM language model',
     fits: (m) =>
+      m instanceof LSTMLanguageModel ||
       m instanceof BertModel ||
       m instanceof BertForMaskedLM ||
       m instanceof BertForSequenceClassification ||
@@ -186,8 +188,8 @@ const KIND_CHECKS: Record<Exclude<ModelKind, 'any'>, { what: string; fits: (mode
       m instanceof GPT2LMHeadModel,
   },
   'sequence-classification': {
-    what: 'a model with a classification head (BertForSequenceClassification)',
-    fits: (m) => m instanceof BertForSequenceClassification,
+    what: 'a model with a classification head (BertForSequenceClassification or GPT2ForSequenceClassification)',
+    fits: (m) => m instanceof BertForSequenceClassification || m instanceof GPT2ForSequenceClassification,
   },
 };
 

@@ -79,14 +79,23 @@ export {
 export {
   GPT2Attention,
   GPT2Block,
+  GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   GPT2MLP,
   GPT2Model,
+  type GPTClassificationOptions,
+  type GPTClassificationOutput,
+  type GPTClassifierConfig,
+  type GPTClassifierConfigInput,
+  type GPTClassifierFields,
   type GPTForwardOptions,
   type GPTLMForwardOptions,
   type GPTLMOutput,
   type GPTModelOutput,
+  type GPTPooling,
+  gptClassifierConfig,
   type LayerPast,
+  poolHidden,
 } from './models/gpt.js';
 export {
   GPT_PRESETS,

@@ -70,7 +70,7 @@ describe('tensorlm classify', () => {
     const r = await cli(['classify', '--model', mlm, '--backend', 'cpu', 'a text']);
     expect(r.code).toBe(1);
     expect(r.err[0]).toBe(
-      `tensorlm classify: '${mlm}' holds a BertForMaskedLM; classify needs a model with a classification head (BertForSequenceClassification)`,
+      `tensorlm classify: '${mlm}' holds a BertForMaskedLM; classify needs a model with a classification head (BertForSequenceClassification or GPT2ForSequenceClassification)`,
     );
     expect((await cli(['classify', '--model', CLASSIFIER, '--top-k', '2', '--all', 'x'])).code).toBe(2);
   });

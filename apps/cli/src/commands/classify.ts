@@ -1,5 +1,6 @@
 // `tensorlm classify`: a label and its probability for each text, with a sequence
-// classifier (BertForSequenceClassification; labels from config.json's id2label) — a
+// classifier (BertForSequenceClassification or GPT2ForSequenceClassification, e.g. a
+// `train sentiment` run; labels from config.json's id2label) — a
 // Hugging Face folder, a run, a Hub repo — through @tensorlm/tasks' text-classification
 // pipeline. One line per label, or with --json the labels and scores on stdout.
 import { type ClassificationLabel, pipeline } from '@tensorlm/tasks';

@@ -132,3 +132,34 @@ export async function bagOfNgramsBaseline(
     wallSeconds: (performance.now() - started) / 1000,
   };
 }
+
+export interface PickedBaseline extends BaselineResult {
+  /** The epochs chosen on the validation split. */
+  epochs: number;
+  /** Validation accuracy of each epoch count tried, from 1. */
+  validation: number[];
+}
+
+/**
+ * The baseline with its epoch count picked on a validation split (never on the test set):
+ * each count from 1 to `maxEpochs` is trained and scored on `val`, the best is trained
+ * again and scored on `test`. `wallSeconds` counts every training.
+ */
+export async function baselinePickedOnValidation(
+  train: readonly LabeledText[],
+  val: readonly LabeledText[],
+  test: readonly LabeledText[],
+  options: BaselineOptions & { maxEpochs?: number } = {},
+): Promise<PickedBaseline> {
+  const { maxEpochs = 4, ...rest } = options;
+  const validation: number[] = [];
+  let seconds = 0;
+  for (let epochs = 1; epochs <= maxEpochs; epochs++) {
+    const r = await bagOfNgramsBaseline(train, val, { ...rest, epochs });
+    validation.push(r.accuracy);
+    seconds += r.wallSeconds;
+  }
+  const epochs = validation.indexOf(Math.max(...validation)) + 1;
+  const final = await bagOfNgramsBaseline(train, test, { ...rest, epochs });
+  return { ...final, epochs, validation, wallSeconds: seconds + final.wallSeconds };
+}

@@ -41,6 +41,12 @@ export interface RunPlan {
   task: TaskInfo;
   tokenizer: Tokenizer;
   model: ModelShape;
+  /**
+   * config.json fields a resumed checkpoint must hold, for an architecture whose config
+   * does not use GPT-2's or BERT's names (the LSTM's); when given, they are compared
+   * instead of `model`'s shape keys.
+   */
+  configFields?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -149,10 +155,16 @@ export async function checkResumeMatches(folder: RunFolder, plan: RunPlan): Prom
   const configPath = join(point.path, MODEL_CONFIG_FILE);
   if ((await readText(configPath)) === null) return;
   const hf = await readJsonFile(configPath, hfConfig, 'model config');
-  const pairs = SHAPE_KEYS.map(([field, ...keys]): [string, unknown, number] => {
-    const key = keys.find((k) => k in hf) ?? keys[0]!;
-    return [key, hf[key], plan.model[field]];
-  });
+  const pairs = plan.configFields
+    ? Object.entries(plan.configFields).map(([key, wanted]): [string, unknown, number] => [
+        key,
+        hf[key],
+        wanted,
+      ])
+    : SHAPE_KEYS.map(([field, ...keys]): [string, unknown, number] => {
+        const key = keys.find((k) => k in hf) ?? keys[0]!;
+        return [key, hf[key], plan.model[field]];
+      });
   const differing = pairs.filter(([, saved, wanted]) => saved !== wanted);
   if (differing.length > 0) {
     const list = differing

@@ -1,7 +1,8 @@
 // `tensorlm train reviews` end to end on a small review file: both architectures train on
 // the same windows with the same token budget, each run folder holds a loadable best
 // checkpoint, the comparison SVG has four curves, the table has a row per model, and
-// `generate` continues "this movie" from the LSTM run with greedy and top-p sampling.
+// `generate` continues "this movie" from the LSTM run with greedy and top-p sampling;
+// `--resume` continues both runs from their latest checkpoints and refuses another tokenizer.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -121,15 +122,57 @@ describe('tensorlm train reviews', () => {
     expect((sampled.result as unknown as { texts: string[] }).texts).toHaveLength(2);
   }, 120_000);
 
-  it('refuses a bad --arch, a missing --data and --resume with clear messages', async () => {
+  it('--resume continues both architectures from their latest checkpoints; another tokenizer is refused', async () => {
+    const file = join(dir, 'reviews.txt');
+    const out = join(dir, 'rv');
+    const common = ['--data', file, '--context', '8', '--batch-size', '8', '--min-count', '2'];
+    const flags = [...common, '--out', out, '--backend', 'cpu', '--eval-interval', '10', '--patience', '50'];
+    // The first test left both runs at step 25 (1,600 tokens); 2,560 tokens is 40 steps.
+    const { result, lines } = await run(trainCommand, [
+      'reviews',
+      '--arch',
+      'both',
+      '--tokens',
+      '2560',
+      '--resume',
+      ...flags,
+    ]);
+    const { runs } = result as unknown as { runs: ReviewRunSummary[] };
+    expect(runs.map((r) => r.result.step)).toEqual([40, 40]);
+    expect(runs.map((r) => r.result.resumedFrom?.replace(/.*[\\/]/, ''))).toEqual([
+      'checkpoint-25',
+      'checkpoint-25',
+    ]);
+    expect(lines.filter((l) => /resumed from .*checkpoint-25 at step 25/.test(l))).toHaveLength(2);
+    for (const arch of ['lstm', 'transformer']) {
+      const manifest = JSON.parse(await readFile(join(`${out}-${arch}`, 'tensorlm-run.json'), 'utf8'));
+      expect(manifest.checkpoints).toContain('checkpoint-40');
+    }
+    // Reviews with other words build another vocabulary: refused before anything is written.
+    const other = join(dir, 'other.txt');
+    await writeFile(
+      other,
+      `${(await readFile(file, 'utf8')).trim()}\n${'an utterly novel phrase !\n'.repeat(5)}`,
+    );
+    const before = await readFile(join(`${out}-lstm`, 'tensorlm-run.json'), 'utf8');
+    await expect(
+      run(trainCommand, [
+        'reviews',
+        ...['--arch', 'lstm', '--tokens', '3200', '--resume', '--data', other, '--context', '8'],
+        ...['--batch-size', '8', '--min-count', '2', '--out', `${out}-lstm`, '--backend', 'cpu'],
+      ]),
+    ).rejects.toThrow(
+      /cannot resume .*rv-lstm: .*tokenizer\.json differs from the tokenizer this command builds/,
+    );
+    expect(await readFile(join(`${out}-lstm`, 'tensorlm-run.json'), 'utf8')).toBe(before);
+  }, 120_000);
+
+  it('refuses a bad --arch and a missing --data with clear messages', async () => {
     await expect(run(trainCommand, ['reviews', '--arch', 'rnn', '--backend', 'cpu'])).rejects.toThrow(
       /--arch must be transformer, lstm or both, got 'rnn'/,
     );
     await expect(
       run(trainCommand, ['reviews', '--data', join(dir, 'nope'), '--backend', 'cpu']),
     ).rejects.toThrow(/--data .*nope: no such file or folder/);
-    await expect(run(trainCommand, ['reviews', '--resume', '--backend', 'cpu'])).rejects.toThrow(
-      /cannot --resume yet/,
-    );
   });
 });

@@ -36,7 +36,14 @@ import { z } from 'zod';
 import type { CommandIO } from '../command.js';
 import { CommandFailure, UsageError } from '../errors.js';
 import { DEFAULT_DATA_DIR, readReviewCorpus, resolveDataSource } from './reviews-data.js';
-import { openTrainingFolder, type RunPlan, TrainingInterrupted, writeRunFiles } from './train-folder.js';
+import {
+  checkResumeMatches,
+  openTrainingFolder,
+  type RunPlan,
+  resumeCommandLine,
+  TrainingInterrupted,
+  writeRunFiles,
+} from './train-folder.js';
 
 export type ReviewArch = 'transformer' | 'lstm';
 
@@ -59,12 +66,14 @@ export interface ReviewOptions {
 
 /**
  * The defaults: sized so `--arch both` finishes inside 15 minutes on 2 CPU cores with the
- * wasm backend (about 1.2 s per step of 32 × 32 tokens each; measured).
+ * wasm backend (about 1.2 s per step of 1,024 tokens; measured at 32 × 32).
  */
 export const REVIEW_DEFAULTS = {
   tokens: 200_000,
-  context: 32,
-  batchSize: 32,
+  // 64 positions: a GLUE dev sentence is up to ~60 tokens, and the sentiment classifier
+  // built on this model sees no more positions than it was trained with.
+  context: 64,
+  batchSize: 16,
   lr: 2e-3,
   minCount: 5,
   patience: 4,
@@ -95,6 +104,7 @@ export interface ReviewData {
   trainTokens: number;
   valTokens: number;
   files: string[];
+  droppedDevSnippets: number;
 }
 
 /** A seeded shuffle of 0…n−1 (mulberry32), so the split is the same for every architecture. */
@@ -162,6 +172,7 @@ export async function prepareReviewData(
     trainTokens: trainIds.length,
     valTokens: valIds.length,
     files: corpus.files,
+    droppedDevSnippets: corpus.droppedDevSnippets ?? 0,
   };
 }
 
@@ -201,6 +212,21 @@ function buildModel(
     : new LSTMLanguageModel(lstmConfig(vocabSize));
 }
 
+/** The LSTM's config.json fields a resumed checkpoint must match (its names are not GPT-2's). */
+function lstmConfigFields(vocabSize: number): Record<string, number> {
+  const c = lstmConfig(vocabSize);
+  return {
+    vocab_size: vocabSize,
+    embedding_size: c.embeddingSize,
+    hidden_size: c.hiddenSize,
+    num_layers: c.numLayers,
+    max_length: c.maxLength,
+  };
+}
+
+/** Option values the resume hint leaves out (they are the defaults). */
+const RESUME_DEFAULTS = { seed: 0, 'eval-iters': 4, backend: 'auto', verbose: false, help: false };
+
 function modelShape(arch: ReviewArch, vocabSize: number, context: number): RunPlan['model'] {
   if (arch === 'transformer') {
     const c = transformerConfig(vocabSize, context);
@@ -233,10 +259,13 @@ async function trainOne(
     task: { task: 'reviews', tokenizer: 'word' },
     tokenizer: data.tokenizer,
     model: modelShape(arch, vocabSize, context),
+    ...(arch === 'lstm' ? { configFields: lstmConfigFields(vocabSize) } : {}),
   };
   const folder = await openTrainingFolder(runDir, opts, io);
   let model: Module | null = null;
   try {
+    // A resumed run must be this architecture, tokenizer and shape: checked before any write.
+    await checkResumeMatches(folder, plan);
     await folder.begin();
     await writeRunFiles(plan);
     manualSeed(opts.seed);
@@ -270,7 +299,7 @@ async function trainOne(
         evalIters: Math.min(opts['eval-iters'], Math.max(1, Math.floor(data.val.length / batchSize))),
         earlyStopping: { patience: opts.patience ?? REVIEW_DEFAULTS.patience },
         checkpointDir: runDir,
-        resume: false,
+        resume: opts.resume ? 'latest' : false,
         seed: opts.seed,
         gradClip: 1,
         logInterval: Math.max(1, Math.floor(steps / 20)),
@@ -289,11 +318,19 @@ async function trainOne(
       watch.dispose();
     }
     const wallSeconds = (performance.now() - started) / 1000;
-    if (watch.signal)
+    if (watch.signal) {
+      // With --arch both, the hint resumes both (a finished one is left as it is).
+      const given = { ...opts } as Record<string, unknown>;
+      const again =
+        opts.arch === 'both'
+          ? resumeCommandLine('reviews', resolve(opts.out ?? 'runs/reviews'), given, RESUME_DEFAULTS)
+          : resumeCommandLine('reviews', runDir, given, RESUME_DEFAULTS);
+      io.out(`to continue: ${again}`);
       throw new TrainingInterrupted(
         watch.signal,
-        `stopped by ${watch.signal} at step ${result.step}; ${result.bestCheckpoint ? `best checkpoint ${result.bestCheckpoint}` : 'no checkpoint was saved'}`,
+        `stopped by ${watch.signal} at step ${result.step}; ${result.lastCheckpoint ? `saved ${result.lastCheckpoint}` : 'no checkpoint was saved'}. Continue with: ${again}`,
       );
+    }
     await writeFileAtomic(
       resolve(runDir, 'loss.svg'),
       lossCurveSvg(curves(result), { title: `${arch}: training and validation loss` }),
@@ -348,10 +385,6 @@ export async function trainReviews(
 ): Promise<{ runs: ReviewRunSummary[]; comparison: string | null }> {
   if (!['transformer', 'lstm', 'both'].includes(opts.arch))
     throw new UsageError(`--arch must be transformer, lstm or both, got '${opts.arch}'`);
-  if (opts.resume)
-    throw new UsageError(
-      'train reviews cannot --resume yet: start again with --overwrite, or into another --out',
-    );
   const source = resolveDataSource(opts.data);
   const context = opts.context ?? REVIEW_DEFAULTS.context;
   const data = await prepareReviewData(source, {
@@ -361,7 +394,10 @@ export async function trainReviews(
   });
   io.out(
     `reviews: ${data.documents.toLocaleString('en-US')} from ${data.files.join(', ')}; vocabulary ${data.tokenizer.vocabSize.toLocaleString('en-US')} words ` +
-      `(seen ≥ ${opts['min-count'] ?? REVIEW_DEFAULTS.minCount} times); ${data.trainTokens.toLocaleString('en-US')} training and ${data.valTokens.toLocaleString('en-US')} validation tokens`,
+      `(seen ≥ ${opts['min-count'] ?? REVIEW_DEFAULTS.minCount} times); ${data.trainTokens.toLocaleString('en-US')} training and ${data.valTokens.toLocaleString('en-US')} validation tokens` +
+      (data.droppedDevSnippets
+        ? `; ${data.droppedDevSnippets.toLocaleString('en-US')} rt-polarity snippets left out (they hold GLUE dev sentences)`
+        : ''),
   );
   const archs: ReviewArch[] = opts.arch === 'both' ? ['lstm', 'transformer'] : [opts.arch as ReviewArch];
   const both = archs.length > 1;

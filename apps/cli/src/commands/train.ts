@@ -63,6 +63,13 @@ import {
 } from './train-folder.js';
 import { MLM_HELP, MLM_OPTIONS, trainMlm } from './train-mlm.js';
 import { REVIEWS_HELP, REVIEWS_ONLY_OPTIONS, reviewsOptionShape, trainReviews } from './train-reviews.js';
+import {
+  SENTIMENT_HELP,
+  SENTIMENT_ONLY_OPTIONS,
+  SENTIMENT_SWITCHES,
+  sentimentOptionShape,
+  trainSentiment,
+} from './train-sentiment.js';
 
 const options = z.object({
   steps: z.coerce.number().int().positive().max(10_000_000).optional(),
@@ -86,6 +93,7 @@ const options = z.object({
   dropout: z.coerce.number().min(0).lt(1).optional(),
   ...embeddingsOptionShape,
   ...reviewsOptionShape,
+  ...sentimentOptionShape,
 });
 
 type TrainOptions = z.infer<typeof options>;
@@ -434,9 +442,10 @@ text only:
   --dropout P          dropout rate (default: the preset's)
 ${EMBEDDINGS_HELP}
 ${REVIEWS_HELP}
+${SENTIMENT_HELP}
 ${MLM_HELP}`,
   options,
-  switches: ['resume', 'overwrite'],
+  switches: ['resume', 'overwrite', ...SENTIMENT_SWITCHES],
   // Options of one subcommand only; `train grammar --file F` is refused by name.
   subcommands: {
     grammar: { summary: "the seed's mini GPT on the toy grammar", options: ['samples'] },
@@ -456,6 +465,10 @@ ${MLM_HELP}`,
       summary: 'a next-word LSTM or small GPT on movie reviews --arch transformer|lstm|both',
       options: [...REVIEWS_ONLY_OPTIONS, 'context'],
     },
+    sentiment: {
+      summary: 'a sentiment classifier on a review LM --base runs/reviews-transformer [--finetune]',
+      options: [...SENTIMENT_ONLY_OPTIONS, 'data', 'patience'],
+    },
   },
   async run(opts, positional, io) {
     const [what, ...extra] = positional;
@@ -465,6 +478,7 @@ ${MLM_HELP}`,
       what !== 'text' &&
       what !== 'embeddings' &&
       what !== 'reviews' &&
+      what !== 'sentiment' &&
       what !== 'mlm'
     )
       throw new UsageError(
@@ -479,6 +493,13 @@ ${MLM_HELP}`,
         progress: progressWriter(io),
       });
     if (what === 'reviews') return trainReviews(opts, io, progressWriter(io));
+    if (what === 'sentiment')
+      return trainSentiment(opts, io, {
+        runInFolder: (name, plan, build) => trainInRunFolder(name, opts, plan, io, build),
+        summary: (result) => summary(result, io),
+        plot: (runDir, result) => plot(runDir, result, io),
+        progress: progressWriter(io),
+      });
     if (what === 'mlm')
       return trainMlm(opts, io, {
         runInFolder: (name, plan, build) => trainInRunFolder(name, opts, plan, io, build),

@@ -11,9 +11,12 @@ import {
   BertModel,
   bertConfigFromHF,
   bertConfigToHF,
+  GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   GPT2Model,
+  type GPTClassifierConfig,
   type GPTConfig,
+  gptClassifierConfig,
   gptConfigFromHF,
   gptConfigToHF,
   LSTM_LM_MODEL_TYPE,
@@ -21,7 +24,9 @@ import {
   type LSTMLMConfig,
   lstmLmConfigFromHF,
   lstmLmConfigToHF,
+  NnError,
 } from '@tensorlm/nn';
+import { ModelFolderError } from '../errors.js';
 import { parseWith, requireOneOf, unsupportedConfigField } from './config-fields.js';
 import type { KeyRules } from './key-rules.js';
 import { registerArchitecture } from './registry.js';
@@ -108,6 +113,64 @@ function registerGpt2(name: 'GPT2LMHeadModel' | 'GPT2Model'): void {
     configOf: (model) => model.config,
     keyRules: GPT2_RULES,
     defaultForModelType: name === 'GPT2LMHeadModel',
+  });
+}
+
+/**
+ * GPT2ForSequenceClassification: GPT-2's fields plus transformers' `id2label` / `label2id`
+ * and `pad_token_id`; `tensorlm_pooling: "mean"` is tensorlm's mean-pooled variant (absent
+ * for transformers' last-token pooling, so such a folder loads the same in transformers).
+ */
+function gpt2ClassifierConfigFromHF(json: Record<string, unknown>): GPTClassifierConfig {
+  const gpt = gpt2ConfigFromHF(json);
+  requireOneOf(json, 'problem_type', ['single_label_classification']);
+  requireOneOf(json, 'tensorlm_pooling', ['last', 'mean']);
+  const raw = json.id2label;
+  let id2label: string[] | undefined;
+  if (raw !== undefined && raw !== null) {
+    const entries = typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw) : null;
+    const ok = entries?.every(([k, v], i) => k === String(i) && typeof v === 'string') ?? false;
+    if (!entries || !ok)
+      throw unsupportedConfigField('id2label', raw, 'an object {"0": name, "1": name, …} in order');
+    id2label = entries.map(([, v]) => v as string);
+  }
+  const numLabels = typeof json.num_labels === 'number' ? json.num_labels : undefined;
+  const pad = json.pad_token_id;
+  try {
+    return gptClassifierConfig({
+      ...gpt,
+      ...(id2label ? { id2label } : {}),
+      ...(numLabels !== undefined && !id2label ? { numLabels } : {}),
+      padTokenId: typeof pad === 'number' ? pad : null,
+      pooling: json.tensorlm_pooling === 'mean' ? 'mean' : 'last',
+    });
+  } catch (error) {
+    if (error instanceof NnError)
+      throw new ModelFolderError('MODEL_CONFIG_INVALID', `config.json: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function gpt2ClassifierConfigToHF(config: GPTClassifierConfig): Record<string, unknown> {
+  return {
+    ...gpt2ConfigToHF(config, 'GPT2ForSequenceClassification'),
+    id2label: Object.fromEntries(config.id2label.map((name, i) => [String(i), name])),
+    label2id: Object.fromEntries(config.id2label.map((name, i) => [name, i])),
+    pad_token_id: config.padTokenId,
+    ...(config.pooling === 'mean' ? { tensorlm_pooling: 'mean' } : {}),
+  };
+}
+
+function registerGpt2Classifier(): void {
+  registerArchitecture<GPTClassifierConfig, GPT2ForSequenceClassification>({
+    name: 'GPT2ForSequenceClassification',
+    modelType: 'gpt2',
+    modelClass: GPT2ForSequenceClassification,
+    build: (config) => new GPT2ForSequenceClassification(config),
+    configFromHF: gpt2ClassifierConfigFromHF,
+    configToHF: gpt2ClassifierConfigToHF,
+    configOf: (model) => model.config,
+    keyRules: GPT2_RULES,
   });
 }
 
@@ -220,6 +283,7 @@ export function registerBuiltinArchitectures(): void {
   registered = true;
   registerGpt2('GPT2LMHeadModel');
   registerGpt2('GPT2Model');
+  registerGpt2Classifier();
   registerBert('BertModel', BertModel);
   registerBert('BertForMaskedLM', BertForMaskedLM);
   registerBert('BertForSequenceClassification', BertForSequenceClassification);

@@ -31,6 +31,8 @@ interface AttentionCall {
   /** Bool mask broadcastable to (B, nh, T, S), true where attention is not allowed. */
   mask: Tensor | null;
   layerPast?: LayerPast | undefined;
+  /** Keep the attention probabilities (default true); false lets the fused attention op run. */
+  needWeights?: boolean;
 }
 
 /** Causal multi-head self-attention with a fused Q/K/V projection (`c_attn`). */
@@ -62,7 +64,7 @@ export class GPT2Attention extends Module {
   }
 
   /** x (B, T, C) → y (B, T, C), this layer's keys/values, and the attention weights (B, nh, T, S). */
-  forward(x: Tensor, call: AttentionCall): { output: Tensor; present: LayerPast; weights: Tensor } {
+  forward(x: Tensor, call: AttentionCall): { output: Tensor; present: LayerPast; weights: Tensor | null } {
     const [q0, k0, v0] = split(this.c_attn.forward(x), this.nEmbd, 2) as [Tensor, Tensor, Tensor]; // (B, T, C) each
     const q = splitHeads(q0, this.nHead); // (B, nh, T, hs)
     let k = splitHeads(k0, this.nHead); // (B, nh, T, hs)
@@ -75,6 +77,7 @@ export class GPT2Attention extends Module {
       mask: call.mask,
       dropoutP: this.attn_dropout.p,
       training: this.training,
+      needWeights: call.needWeights ?? true,
     }); // (B, nh, T, hs)
     const y = this.resid_dropout.forward(this.c_proj.forward(mergeHeads(output))); // (B, T, C)
     return { output: y, present: { key: k, value: v }, weights };
@@ -126,7 +129,7 @@ export class GPT2Block extends Module {
   }
 
   /** (B, T, C) → (B, T, C) */
-  forward(x: Tensor, call: AttentionCall): { hidden: Tensor; present: LayerPast; weights: Tensor } {
+  forward(x: Tensor, call: AttentionCall): { hidden: Tensor; present: LayerPast; weights: Tensor | null } {
     const attn = this.attn.forward(this.ln_1.forward(x), call);
     const h = add(x, attn.output); // (B, T, C)
     const hidden = add(h, this.mlp.forward(this.ln_2.forward(h))); // (B, T, C)
@@ -221,10 +224,10 @@ export class GPT2Model extends Module {
     let layer = 0;
     for (const block of this.h) {
       hiddenStates?.push(x);
-      const out = block.forward(x, { mask, layerPast: past?.[layer] });
+      const out = block.forward(x, { mask, layerPast: past?.[layer], needWeights: attentions !== null });
       x = out.hidden;
       presents?.push(out.present);
-      attentions?.push(out.weights);
+      if (out.weights) attentions?.push(out.weights);
       layer++;
     }
     const lastHiddenState = this.ln_f.forward(x); // (B, T, C)
@@ -315,5 +318,123 @@ export class GPT2LMHeadModel extends Module {
       attentions: out.attentions,
       hiddenStates: out.hiddenStates,
     };
+  }
+}
+
+/** How a sequence classifier turns (B, T, C) hidden states into one (B, C) vector per row. */
+export type GPTPooling = 'last' | 'mean';
+
+/** What GPT2ForSequenceClassification adds to a GPT config (transformers' GPT2Config fields). */
+export interface GPTClassifierFields {
+  /** Classes (transformers' `num_labels`, the length of `id2label`). */
+  numLabels: number;
+  /** Name of each class index (`id2label`); default `LABEL_i`. */
+  id2label: string[];
+  /** The padding id (`pad_token_id`): rows are pooled at their last token that is not it. */
+  padTokenId: number | null;
+  /**
+   * 'last' (transformers: the hidden state of each row's last non-padding token) or
+   * 'mean' (tensorlm's option: the mean over non-padding tokens; transformers ignores it).
+   */
+  pooling: GPTPooling;
+}
+
+export type GPTClassifierConfig = GPTConfig & GPTClassifierFields;
+export type GPTClassifierConfigInput = GPTConfigInput & Partial<GPTClassifierFields>;
+
+/** A validated classifier config; errors name the field. */
+export function gptClassifierConfig(input: GPTClassifierConfigInput): GPTClassifierConfig {
+  const { numLabels, id2label, padTokenId = null, pooling = 'last', ...gpt } = input;
+  const base = gptConfig(gpt);
+  const labels = id2label ?? Array.from({ length: numLabels ?? 2 }, (_, i) => `LABEL_${i}`);
+  const count = numLabels ?? labels.length;
+  const fail = (message: string) => new NnError(`GPT2ForSequenceClassification config: ${message}`);
+  if (!Number.isInteger(count) || count < 1) throw fail(`numLabels must be a whole number ≥ 1, got ${count}`);
+  if (labels.length !== count || labels.some((l) => typeof l !== 'string' || l === ''))
+    throw fail(`id2label must name each of the ${count} labels, got ${JSON.stringify(labels)}`);
+  if (
+    padTokenId !== null &&
+    !(Number.isInteger(padTokenId) && padTokenId >= 0 && padTokenId < base.vocabSize)
+  )
+    throw fail(`padTokenId must be a token id below vocabSize ${base.vocabSize}, got ${padTokenId}`);
+  if (pooling !== 'last' && pooling !== 'mean')
+    throw fail(`pooling must be 'last' or 'mean', got '${pooling}'`);
+  return { ...base, numLabels: count, id2label: labels, padTokenId, pooling };
+}
+
+export interface GPTClassificationOptions extends GPTForwardOptions {
+  /** (B) i32 class ids; adds the mean cross-entropy `loss`. */
+  labels?: Tensor | null;
+}
+
+export interface GPTClassificationOutput {
+  /** (B, numLabels) */
+  logits: Tensor;
+  loss: Tensor | null;
+  /** (B, C): the pooled hidden state each row's logits come from. */
+  pooled: Tensor;
+  attentions: Tensor[] | null;
+  hiddenStates: Tensor[] | null;
+}
+
+/**
+ * (B, T) with 1 at every token that counts (from the attention mask, else ids ≠ padTokenId,
+ * else every token), as f32.
+ */
+function tokenMask(ids: Tensor, attentionMask: Tensor | null | undefined, padTokenId: number | null): Tensor {
+  if (attentionMask) return attentionMask.cast('f32');
+  if (padTokenId !== null) return ids.notEqual(padTokenId).cast('f32');
+  return ids.notEqual(-1).cast('f32');
+}
+
+/**
+ * The hidden state of each row's last counted token (transformers' rule: the rightmost
+ * token that is not padding; a row of padding only is pooled at position 0) or the mean
+ * over its counted tokens. hidden (B, T, C), mask (B, T) f32 → (B, C).
+ */
+export function poolHidden(hidden: Tensor, mask: Tensor, pooling: GPTPooling): Tensor {
+  const [b, t, c] = hidden.shape as [number, number, number];
+  if (pooling === 'mean') {
+    const counts = mask.sum(1, { keepDims: true }).maximum(1); // (B, 1)
+    const summed = hidden.mul(mask.reshape([b, t, 1])).sum(1); // (B, C)
+    return summed.div(counts); // (B, C)
+  }
+  const positions = arange(0, t, 1, { backend: hidden.backend }).cast('f32'); // (T)
+  const last = mask.mul(positions).argmax(1).cast('i32'); // (B)
+  const index = last.reshape([b, 1, 1]).expand([b, 1, c]); // (B, 1, C)
+  return hidden.gather(1, index).reshape([b, c]); // (B, C)
+}
+
+/**
+ * GPT with a sequence-classification head, as transformers' GPT2ForSequenceClassification:
+ * the trunk (`transformer`), then `score`, a Linear without bias, on each row's pooled
+ * hidden state; cross-entropy against `labels`.
+ */
+export class GPT2ForSequenceClassification extends Module {
+  static override readonly typeName: string = 'GPT2ForSequenceClassification';
+  readonly config: GPTClassifierConfig;
+  readonly transformer: GPT2Model;
+  readonly score: Linear;
+
+  constructor(config: GPTClassifierConfigInput) {
+    super();
+    const c = gptClassifierConfig(config);
+    this.config = c;
+    const { numLabels: _n, id2label: _l, padTokenId: _p, pooling: _k, ...trunk } = c;
+    this.transformer = this.addModule('transformer', new GPT2Model(trunk));
+    this.score = this.addModule(
+      'score',
+      new Linear(c.nEmbd, c.numLabels, { bias: false, initStd: c.initializerRange }),
+    );
+  }
+
+  /** ids (B, T) i32 → logits (B, numLabels), and the loss when labels are given. */
+  forward(ids: Tensor, options: GPTClassificationOptions = {}): GPTClassificationOutput {
+    const out = this.transformer.forward(ids, options);
+    const mask = tokenMask(ids, options.attentionMask, this.config.padTokenId); // (B, T)
+    const pooled = poolHidden(out.lastHiddenState, mask, this.config.pooling); // (B, C)
+    const logits = this.score.forward(pooled); // (B, numLabels)
+    const loss = options.labels ? crossEntropy(logits, options.labels) : null;
+    return { logits, loss, pooled, attentions: out.attentions, hiddenStates: out.hiddenStates };
   }
 }

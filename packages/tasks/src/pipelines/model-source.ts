@@ -8,6 +8,7 @@ import {
   BertForMaskedLM,
   BertForSequenceClassification,
   BertModel,
+  GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   GPT2Model,
   Module,
@@ -84,11 +85,12 @@ export function modelBackend(model: Module): Backend {
   return model.parameters()[0]?.backend ?? getBackend();
 }
 
-/** The encoder trunk of a model, for feature extraction: BERT's `bert`, GPT-2's `transformer`. */
+/** The encoder trunk of a model, for feature extraction: BERT's `bert`, GPT-2's `transformer` (LM or classifier). */
 export function encoderOf(model: Module): BertModel | GPT2Model | null {
   if (model instanceof BertModel || model instanceof GPT2Model) return model;
   if (model instanceof BertForMaskedLM || model instanceof BertForSequenceClassification) return model.bert;
-  if (model instanceof GPT2LMHeadModel) return model.transformer;
+  if (model instanceof GPT2LMHeadModel || model instanceof GPT2ForSequenceClassification)
+    return model.transformer;
   return null;
 }
 

@@ -1,8 +1,10 @@
 // text-classification (alias sentiment-analysis): a label and its probability per text, as
 // transformers' TextClassificationPipeline — softmax over the classifier's logits (sigmoid
 // for a single-logit or multi-label head), labels from config.json's `id2label`, the
-// `topK` best (all with `topK: null`). Sentence pairs go in as `{ text, textPair }`.
-import { BertForSequenceClassification } from '@tensorlm/nn';
+// `topK` best (all with `topK: null`). Sentence pairs go in as `{ text, textPair }`. BERT
+// classifiers and GPT-2 ones (GPT2ForSequenceClassification, pooled at each row's last
+// non-padding token) alike.
+import { BertForSequenceClassification, GPT2ForSequenceClassification } from '@tensorlm/nn';
 import { noGrad, type Tensor, tidy } from '@tensorlm/tensor-core';
 import { z } from 'zod';
 import {
@@ -54,7 +56,7 @@ function scoresOf(logits: ArrayLike<number>, how: 'softmax' | 'sigmoid' | 'none'
 
 export class TextClassification extends BasePipeline {
   readonly task: 'text-classification' | 'sentiment-analysis';
-  override readonly model: BertForSequenceClassification;
+  override readonly model: BertForSequenceClassification | GPT2ForSequenceClassification;
   /** Label of each class index. */
   readonly labels: string[];
 
@@ -64,10 +66,15 @@ export class TextClassification extends BasePipeline {
     task: TaskName = 'text-classification',
   ) {
     const name = task === 'sentiment-analysis' ? task : 'text-classification';
-    if (!(resolved.model instanceof BertForSequenceClassification))
+    if (
+      !(
+        resolved.model instanceof BertForSequenceClassification ||
+        resolved.model instanceof GPT2ForSequenceClassification
+      )
+    )
       throw unsupportedModel(
         name,
-        'a model with a classification head (BertForSequenceClassification)',
+        'a model with a classification head (BertForSequenceClassification or GPT2ForSequenceClassification)',
         resolved,
         'it has no classification head: fine-tune one, or use feature-extraction',
       );
@@ -100,16 +107,17 @@ export class TextClassification extends BasePipeline {
     for (const batch of chunks(rows, this.options.batchSize)) {
       const padded = padBatch(batch, this.tokenizer.padTokenId ?? 0, backend);
       let logits: Tensor;
+      const model = this.model;
       try {
         logits = tidy(() =>
           noGrad(() =>
-            inEvalMode(
-              this.model,
-              () =>
-                this.model.forward(padded.ids, {
-                  attentionMask: padded.attentionMask,
-                  tokenTypeIds: padded.tokenTypeIds,
-                }).logits,
+            inEvalMode(model, () =>
+              model instanceof GPT2ForSequenceClassification
+                ? model.forward(padded.ids, { attentionMask: padded.attentionMask }).logits
+                : model.forward(padded.ids, {
+                    attentionMask: padded.attentionMask,
+                    tokenTypeIds: padded.tokenTypeIds,
+                  }).logits,
             ),
           ),
         ); // (B, labels)
