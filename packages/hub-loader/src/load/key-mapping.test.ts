@@ -286,7 +286,7 @@ describe('BERT layouts', () => {
       JSON.stringify({ architectures: ['LlamaForCausalLM'], model_type: 'llama' }),
     );
     await expect(fromPretrained(dir)).rejects.toThrow(
-      /names architectures \["LlamaForCausalLM"\]; registered: GPT2LMHeadModel, GPT2Model, BertModel, BertForMaskedLM, BertForSequenceClassification/,
+      /names architectures \["LlamaForCausalLM"\]; registered: GPT2LMHeadModel, GPT2Model, GPT2ForSequenceClassification, BertModel, BertForMaskedLM, BertForSequenceClassification, LSTMLanguageModel/,
     );
   });
 });
