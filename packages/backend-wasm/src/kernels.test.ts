@@ -124,6 +124,10 @@ describe('matmul split over two threads', () => {
   it('splits by columns, by rows and by batch (merged and unmerged batch axes), matching f64', async () => {
     const backend = createWasmBackend({ threads: 2, Worker: await nodeWorker() });
     await backend.helper!.ready;
+    // The threads claim blocks from a shared counter, so a slow helper may take none;
+    // the test hook makes the main thread wait for the helper's first claim.
+    backend.helper!.helperFirst = true;
+    const blocksBefore = { ...backend.helper!.blocks };
     T.registerBackend({ name: 'wasm-split-test', create: () => backend });
     await T.setBackend('wasm-split-test');
     const jobsBefore = backend.helper!.jobs;
@@ -160,10 +164,13 @@ describe('matmul split over two threads', () => {
       }
       T.disposeTensors([A, B, C]);
     };
-    // One product, wider than tall: columns split at a panel boundary (300 → 152 + 148),
-    // B transposed (nn's Linear weights), k across two blocks with an odd tail.
+    // One product, wider than tall: blocks of 16 columns (two panels; the last 12), B
+    // transposed (nn's Linear weights), k across three k blocks with an odd tail, A
+    // packed once for both threads (m = 37 padded to 40 rows).
     await check('columns', [], [], [37, 300, 517], false, true);
-    // Taller than wide: rows split (300 → 152 + 148), A transposed.
+    // The same with A transposed: the shared packing reads A's columns.
+    await check('columns, A transposed', [], [], [30, 100, 300], true, false);
+    // Taller than wide: 25 blocks of 12 rows (three panels), A transposed.
     await check('rows', [], [], [300, 20, 301], true, false);
     // Five products (3 + 2) against one broadcast B with k in one block (packed once per thread).
     await check('batch, broadcast B', [5], [], [33, 40, 100], false, false);
@@ -174,7 +181,18 @@ describe('matmul split over two threads', () => {
     await check('columns past NC', [], [], [5, 8300, 40], false, true);
     // Three products (2 + 1) against a broadcast B wider than NC: repacked per product.
     await check('broadcast B past NC', [3], [], [5, 4200, 30], false, false);
-    expect(backend.helper!.jobs - jobsBefore).toBeGreaterThanOrEqual(7);
+    // Eight splits (the unmerged batch is two), one posted job each.
+    expect(backend.helper!.jobs - jobsBefore).toBeGreaterThanOrEqual(8);
+    const blocks = backend.helper!.blocks;
+    const total = blocks.total - blocksBefore.total;
+    const helper = blocks.helper - blocksBefore.helper;
+    // Every block claimed exactly once: the two threads' tallies add up to the blocks cut
+    // (each claim is a distinct counter value, so none ran twice), the results above are
+    // exact, and the helper ran at least its first claim of each split.
+    expect(blocks.main - blocksBefore.main + helper).toBe(total);
+    expect(helper).toBeGreaterThanOrEqual(8);
+    expect(total).toBeGreaterThan(2 * 8);
+    backend.helper!.helperFirst = false;
     await T.setBackend('wasm');
   });
 });

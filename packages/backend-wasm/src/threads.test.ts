@@ -67,8 +67,8 @@ describe('threads: 2', () => {
     expect(Array.from(await product(two, 259, 37, 300))).toEqual(
       Array.from(await product(one, 259, 37, 300)),
     );
-    // One hand-off per matmul (kernels/matmul.ts): m = 259 > n = 37, so the rows split at a
-    // panel boundary and the helper runs its half as one gemm call.
+    // One hand-off per matmul (kernels/matmul.ts): m = 259 > n = 37, so the rows are cut
+    // into blocks of whole panels, which both threads claim within that one job.
     expect(two.helper!.jobs).toBe(1);
     two.dispose();
   });

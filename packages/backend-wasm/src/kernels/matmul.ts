@@ -7,15 +7,18 @@
 // packB below are its scalar references), and a broadcast B is packed once when it
 // fits one block.
 //
-// Threads: a matmul is cut in two independent halves, one per thread, each a whole
-// `gemm` call over its own packing buffers: one hand-off and one wait per matmul (per
-// outer batch index when the batch axes do not merge), not one per block. Batched
-// products split by batch; a single product splits its larger dimension (columns of
-// B and C, or rows of A and C) at a panel boundary, and each thread packs the shared
-// smaller operand itself (O(mk) or O(kn) twice, against O(mnk) halved).
+// Threads: a large enough matmul is cut into up to 32 blocks (batches, or whole panels of
+// columns or rows: splitOf), and the main thread and the helper each claim blocks from a
+// shared atomic counter until none are left, each running a claimed block as one `gemm`
+// call over its own packing buffers. Whichever thread the OS runs more does more: on a
+// loaded machine a helper that gets less than a core no longer holds the main thread
+// up for half the matmul, only for its last block. One hand-off and one wait per
+// matmul (per outer batch index when the batch axes do not merge). A column split
+// packs op(A) once, up front, for both threads (per block it would be packed once per
+// block); a row or batch split packs per block (O(kn) per block, against O(mnk/blocks)).
 import type { MatmulParams } from '@tensorlm/tensor-core';
 import type { WasmHeap } from '../memory/heap.js';
-import type { MatmulWorker } from '../threads/matmul-worker.js';
+import { COUNTER, type MatmulWorker } from '../threads/matmul-worker.js';
 import { GEMM, KC, MC, NC } from '../wasm/gemm.js';
 import { MR, NR } from '../wasm/kernels.js';
 import { coalesce, forEachIndex } from './layout.js';
@@ -30,11 +33,12 @@ type Kernel = (...args: number[]) => void;
 /** The wasm kernels the driver calls. */
 export interface MatmulKernels {
   readonly gemm: Kernel;
+  readonly pack_a: Kernel;
   readonly gemv_n: Kernel;
   readonly gemv_t: Kernel;
 }
 
-/** One thread's share: `batches` products of (m × k)·(k × n) at these byte addresses. */
+/** A share of the work: `batches` products of (m × k)·(k × n) at these byte addresses. */
 interface GemmJob {
   a: number;
   b: number;
@@ -42,6 +46,103 @@ interface GemmJob {
   m: number;
   n: number;
   batches: number;
+}
+
+/** How a product is cut into blocks that the threads claim: along `axis`, `per` units each. */
+interface BlockSplit {
+  axis: 'batches' | 'n' | 'm';
+  /** Batches, columns or rows in all (the last block takes what is left). */
+  units: number;
+  /** Units per block: whole micro-kernel panels (NR columns, MR rows). */
+  per: number;
+  /** Bytes A, B and C advance per unit. */
+  da: number;
+  db: number;
+  dc: number;
+}
+
+/** gemm's parameter word that holds a block's extent, per split axis. */
+const EXTENT = { batches: GEMM.BATCHES, n: GEMM.N, m: GEMM.M } as const;
+
+/**
+ * Enough blocks that the faster thread takes more and the other's last block is a short
+ * wait; few enough that a claim costs nothing. Measured on W1 (N = 1,024) with a third
+ * busy process on 2 cores: 8 blocks did no better than the fixed halves; 16–64 did.
+ */
+const TARGET_BLOCKS = 32;
+/** Largest op(A) that a column split packs once for both threads (else each block packs its own). */
+const MAX_SHARED_A_BYTES = 16 << 20;
+/** A block smaller than this costs more in packing and claiming than it balances. */
+const MIN_BLOCK_MACS = 1 << 16;
+
+/**
+ * Cuts a product into blocks: batched products by batch, a single one along its larger
+ * dimension (columns of B and C, or rows of A and C). Units are single batches, columns
+ * or rows; a block holds whole panels (NR columns or MR rows), so only the last block
+ * ends off a panel boundary. Null when the product has fewer than two panels.
+ */
+function splitOf(
+  job: GemmJob,
+  k: number,
+  lda: number,
+  ldb: number,
+  [aStride, bStride, cStride]: [number, number, number],
+  transA: boolean,
+  transB: boolean,
+): BlockSplit | null {
+  const { m, n, batches } = job;
+  let s: Omit<BlockSplit, 'per'>;
+  let panel: number;
+  if (batches >= 2) {
+    s = { axis: 'batches', units: batches, da: aStride * 4, db: bStride * 4, dc: cStride * 4 };
+    panel = 1;
+  } else if (n >= m && n >= 2 * NR) {
+    s = { axis: 'n', units: n, da: 0, db: (transB ? ldb : 1) * 4, dc: 4 };
+    panel = NR;
+  } else if (m >= 2 * MR) {
+    s = { axis: 'm', units: m, da: (transA ? 1 : lda) * 4, db: 0, dc: n * 4 };
+    panel = MR;
+  } else return null;
+  const panels = Math.ceil(s.units / panel);
+  const count = Math.max(
+    2,
+    Math.min(panels, TARGET_BLOCKS, Math.floor((batches * m * n * k) / MIN_BLOCK_MACS)),
+  );
+  return { ...s, per: Math.ceil(panels / count) * panel };
+}
+
+/**
+ * The main thread's side of the dynamic split: the claim loop of GEMM_BLOCKS
+ * (threads/helper-threads.ts, which the helper runs), the same steps in TypeScript.
+ * Returns the blocks this thread ran.
+ */
+function gemmBlocks(
+  gemm: Kernel,
+  memory: WebAssembly.Memory,
+  params: number,
+  counter: number,
+  total: number,
+  per: number,
+  extent: number,
+  da: number,
+  db: number,
+  dc: number,
+): number {
+  const words = new Int32Array(memory.buffer);
+  const w = params >>> 2;
+  const [a, b, c] = [words[w + GEMM.A]!, words[w + GEMM.B]!, words[w + GEMM.C]!];
+  let mine = 0;
+  for (;;) {
+    const start = Atomics.add(words, (counter >>> 2) + COUNTER.NEXT, 1) * per;
+    if (start >= total) break;
+    words[w + GEMM.A] = a + start * da;
+    words[w + GEMM.B] = b + start * db;
+    words[w + GEMM.C] = c + start * dc;
+    words[w + extent] = Math.min(per, total - start);
+    gemm(params);
+    mine++;
+  }
+  return mine;
 }
 
 export class MatmulDriver {
@@ -107,80 +208,85 @@ export class MatmulDriver {
     const lda = transA ? m : k;
     const ldb = transB ? k : n;
     const whole: GemmJob = { a, b, c, m, n, batches };
-    let jobs: [GemmJob, GemmJob] | null = null;
     const worker = this.worker;
-    if (worker && batches * m * n * k >= MIN_SPLIT_MACS && worker.alive) {
-      if (batches >= 2) {
-        const h = Math.ceil(batches / 2);
-        jobs = [
-          { ...whole, batches: h },
-          {
-            ...whole,
-            a: a + h * aStride * 4,
-            b: b + h * bStride * 4,
-            c: c + h * cStride * 4,
-            batches: batches - h,
-          },
-        ];
-      } else if (n >= m && n >= 2 * NR) {
-        const h = Math.round(n / 2 / NR) * NR;
-        jobs = [
-          { ...whole, n: h },
-          { ...whole, b: b + (transB ? h * ldb : h) * 4, c: c + h * 4, n: n - h },
-        ];
-      } else if (m >= 2 * MR) {
-        const h = Math.round(m / 2 / MR) * MR;
-        jobs = [
-          { ...whole, m: h },
-          { ...whole, a: a + (transA ? h : h * lda) * 4, c: c + h * n * 4, m: m - h },
-        ];
-      }
-    }
-    const list = jobs ?? [whole];
-    // Per job: its parameter block, packed A (one row block), packed B (one k block of
-    // its columns) and an edge tile.
+    const split =
+      worker && batches * m * n * k >= MIN_SPLIT_MACS && worker.alive
+        ? splitOf(whole, k, lda, ldb, [aStride, bStride, cStride], transA, transB)
+        : null;
+    // A column split packs all of op(A) once, up front, for both threads to share
+    // (each block would otherwise pack it again); bounded so scratch stays small.
+    const mPad = Math.ceil(m / MR) * MR;
+    const shareA = split?.axis === 'n' && mPad * k * 4 <= MAX_SHARED_A_BYTES;
+    // Per thread: its parameter block, packed A (one row block) unless shared, packed B
+    // (one k block of its columns) and an edge tile; then the block counter and the shared A.
+    const job = split ? { ...whole, [split.axis]: split.per } : whole;
     const kc = Math.min(KC, k);
-    const sizes = list.map((job) => {
-      const aPack = Math.ceil(Math.min(MC, job.m) / MR) * MR * kc;
-      const bPack = Math.ceil(Math.min(NC, job.n) / NR) * NR * kc;
-      return { aPack, bPack, bytes: (GEMM.WORDS + aPack + bPack + MR * NR) * 4 };
-    });
-    let base = this.#reserve(sizes.reduce((sum, s) => sum + s.bytes, 0));
+    const aPack = shareA ? 0 : Math.ceil(Math.min(MC, job.m) / MR) * MR * kc;
+    const bPack = Math.ceil(Math.min(NC, job.n) / NR) * NR * kc;
+    const bytes = (GEMM.WORDS + aPack + bPack + MR * NR) * 4;
+    const threads = split ? 2 : 1;
+    const base = this.#reserve(threads * bytes + COUNTER.WORDS * 4 + (shareA ? mPad * k * 4 : 0));
+    const counter = base + threads * bytes;
+    const sharedA = counter + COUNTER.WORDS * 4;
+    if (shareA) {
+      for (let pc = 0; pc < k; pc += KC)
+        this.kernels.pack_a(
+          a + (transA ? pc * lda : pc) * 4,
+          lda,
+          transA ? 1 : 0,
+          m,
+          Math.min(KC, k - pc),
+          sharedA + pc * mPad * 4,
+        );
+    }
     const words = new Int32Array(this.heap.memory.buffer);
-    const blocks = list.map((job, i) => {
-      const size = sizes[i]!;
-      const params = base;
+    const blocks = Array.from({ length: threads }, (_, i) => {
+      const params = base + i * bytes;
       const w = params >>> 2;
-      words[w + GEMM.A] = job.a;
-      words[w + GEMM.B] = job.b;
-      words[w + GEMM.C] = job.c;
-      words[w + GEMM.M] = job.m;
-      words[w + GEMM.N] = job.n;
+      words[w + GEMM.A] = a;
+      words[w + GEMM.B] = b;
+      words[w + GEMM.C] = c;
+      words[w + GEMM.M] = m;
+      words[w + GEMM.N] = n;
       words[w + GEMM.K] = k;
       words[w + GEMM.LDA] = lda;
       words[w + GEMM.LDB] = ldb;
       words[w + GEMM.LDC] = n;
       words[w + GEMM.TRANS_A] = transA ? 1 : 0;
       words[w + GEMM.TRANS_B] = transB ? 1 : 0;
-      words[w + GEMM.BATCHES] = job.batches;
+      words[w + GEMM.BATCHES] = batches;
       words[w + GEMM.A_STRIDE] = aStride;
       words[w + GEMM.B_STRIDE] = bStride;
       words[w + GEMM.C_STRIDE] = cStride;
-      words[w + GEMM.A_PACK] = params + GEMM.WORDS * 4;
-      words[w + GEMM.B_PACK] = params + (GEMM.WORDS + size.aPack) * 4;
-      words[w + GEMM.TILE] = params + (GEMM.WORDS + size.aPack + size.bPack) * 4;
-      base += size.bytes;
+      words[w + GEMM.A_PACK] = shareA ? sharedA : params + GEMM.WORDS * 4;
+      words[w + GEMM.A_PACKED] = shareA ? 1 : 0;
+      words[w + GEMM.B_PACK] = params + (GEMM.WORDS + aPack) * 4;
+      words[w + GEMM.TILE] = params + (GEMM.WORDS + aPack + bPack) * 4;
       return params;
     });
-    if (blocks.length === 2) {
-      worker!.post([blocks[1]!], 'gemm');
+    if (!split) {
       this.kernels.gemm(blocks[0]!);
-      const second = list[1]!;
-      // A safety net, not a timing: ≥ 0.1 GFLOP/s plus 10 s for a thread still starting.
-      worker!.wait(10_000 + second.batches * second.m * second.n * k * 2e-5);
-    } else {
-      this.kernels.gemm(blocks[0]!);
+      return;
     }
+    const cw = counter >>> 2;
+    words.fill(0, cw, cw + COUNTER.WORDS);
+    const total = split.units;
+    const args: [number, number, number, number, number, number, number] = [
+      counter,
+      total,
+      split.per,
+      EXTENT[split.axis],
+      split.da,
+      split.db,
+      split.dc,
+    ];
+    worker!.post([blocks[1]!, ...args], 'gemm_blocks');
+    if (worker!.helperFirst) worker!.awaitClaim(words, cw + COUNTER.NEXT);
+    const mine = gemmBlocks(this.kernels.gemm, this.heap.memory, blocks[0]!, ...args);
+    // A safety net, not a timing: ≥ 0.1 GFLOP/s for the helper's last block plus 10 s
+    // for a thread still starting.
+    worker!.wait(10_000 + (batches * m * n * k * 2e-5 * split.per) / total);
+    worker!.tally(Math.ceil(total / split.per), mine, Atomics.load(words, cw + COUNTER.HELPER_BLOCKS));
   }
 
   /**

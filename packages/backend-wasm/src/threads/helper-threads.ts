@@ -5,6 +5,8 @@
 // i32 words in that memory. A platform only says how the loop starts, how it signals
 // that it waits for jobs, and how it reports a failure.
 
+import { GEMM } from '../wasm/gemm.js';
+
 /** Control block layout (i32 word indices from the block's start). */
 export const CONTROL = {
   /** Sequence of the last posted job. */
@@ -24,8 +26,14 @@ export const CONTROL = {
 } as const;
 export const CONTROL_BYTES = 64;
 
-/** The kernels a helper can run, by index (the order of the loop's table). */
-export const WORKER_KERNELS = ['gebp', 'gemv_n', 'gemv_t', 'gemm'] as const;
+/** gemm's parameter words that the claim loop rewrites (wasm/gemm.ts's GEMM). */
+const GEMM_WORDS = { A: GEMM.A, B: GEMM.B, C: GEMM.C } as const;
+
+/**
+ * The kernels a helper can run, by index (the order of the loop's table). All but the
+ * last are wasm exports; 'gemm_blocks' is the loop's own claim loop (GEMM_BLOCKS below).
+ */
+export const WORKER_KERNELS = ['gebp', 'gemv_n', 'gemv_t', 'gemm', 'gemm_blocks'] as const;
 export type WorkerKernel = (typeof WORKER_KERNELS)[number];
 
 /** What a helper is started with (structured-cloneable: a shared memory and a compiled module). */
@@ -58,6 +66,39 @@ export interface HelperThreads {
   spawn(start: HelperStart, events: HelperEvents): HelperHandle;
 }
 
+/** Words of a block counter (i32s in shared memory, 16-byte aligned): the next block to claim, and the helper's tally. */
+export const COUNTER = { NEXT: 0, HELPER_BLOCKS: 1, WORDS: 4 } as const;
+
+/**
+ * The dynamic split's claim loop, as script text for the helper (kernels/matmul.ts runs
+ * the same loop on the main thread): `gemmBlocks(gemm, memory, params, counter, total,
+ * per, extent, da, db, dc)` claims blocks of `per` units (of `total`) from the counter
+ * at byte address `counter` until none are left, and runs each as one `gemm` call on its
+ * own parameter block at `params`: A, B and C advance by da, db, dc bytes per unit from
+ * the block's base pointers, and word `extent` (BATCHES, N or M) gets the block's units.
+ * Whichever thread runs faster claims more blocks.
+ */
+export const GEMM_BLOCKS = `
+function gemmBlocks(gemm, memory, params, counter, total, per, extent, da, db, dc) {
+  // A fresh view: a grown memory's earlier views do not reach the new pages.
+  const words = new Int32Array(memory.buffer);
+  const w = params >> 2;
+  const a = words[w + ${GEMM_WORDS.A}], b = words[w + ${GEMM_WORDS.B}], c = words[w + ${GEMM_WORDS.C}];
+  let mine = 0;
+  for (;;) {
+    const start = Atomics.add(words, (counter >> 2) + ${COUNTER.NEXT}, 1) * per;
+    if (start >= total) break;
+    words[w + ${GEMM_WORDS.A}] = a + start * da;
+    words[w + ${GEMM_WORDS.B}] = b + start * db;
+    words[w + ${GEMM_WORDS.C}] = c + start * dc;
+    words[w + extent] = Math.min(per, total - start);
+    gemm(params);
+    mine++;
+  }
+  return mine;
+}
+`;
+
 /**
  * The loop, as plain script text (no imports, so a platform can start it from a string:
  * `eval` in Node, a Blob URL in browsers): `serve(module, memory, control, ready)` returns
@@ -66,9 +107,14 @@ export interface HelperThreads {
  * platform reports.
  */
 export const HELPER_LOOP = `
+${GEMM_BLOCKS}
 function serve(module, memory, control, ready) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const kernels = ${JSON.stringify(WORKER_KERNELS)}.map((name) => exports[name]);
+  const kernels = ${JSON.stringify(WORKER_KERNELS.slice(0, -1))}.map((name) => exports[name]);
+  kernels.push((params, counter, total, per, extent, da, db, dc) => {
+    const mine = gemmBlocks(exports.gemm, memory, params, counter, total, per, extent, da, db, dc);
+    Atomics.store(new Int32Array(memory.buffer), (counter >> 2) + ${COUNTER.HELPER_BLOCKS}, mine);
+  });
   const ctl = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
   let seen = Atomics.load(ctl, ${CONTROL.JOB});
   Atomics.store(ctl, ${CONTROL.READY}, 1);

@@ -1,6 +1,7 @@
 // One helper thread for matmul, on any platform (helper-threads.ts): it instantiates the
 // kernel module on the backend's shared WebAssembly.Memory and runs the kernel it is
-// handed (GEBP on row panels, or a matrix-vector product on a share of the columns).
+// handed (gemm blocks claimed from a shared counter, or a matrix-vector product on a
+// share of the columns).
 // Jobs go through a control block of i32 words in the shared memory (no messages, so a
 // job costs a store and a notify): the main thread writes the arguments and bumps the
 // job sequence; the helper runs and publishes the sequence as done. The main thread
@@ -14,13 +15,14 @@ import { TensorlmError } from '@tensorlm/tensor-core';
 import {
   CONTROL,
   CONTROL_BYTES,
+  COUNTER,
   type HelperHandle,
   type HelperThreads,
   WORKER_KERNELS,
   type WorkerKernel,
 } from './helper-threads.js';
 
-export { CONTROL_BYTES, WORKER_KERNELS, type WorkerKernel };
+export { CONTROL_BYTES, COUNTER, WORKER_KERNELS, type WorkerKernel };
 
 /** A helper thread failed in the middle of a kernel (the kernel's output is unusable). */
 export class WasmThreadError extends TensorlmError {
@@ -118,6 +120,31 @@ export class MatmulWorker {
     }, startTimeoutMs);
     // The timer must not keep a Node process alive on its own.
     (timer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Test hook: the main thread claims no block of a dynamic split before the helper has
+   * claimed one, so a test sees the helper's share whatever the machine's load.
+   */
+  helperFirst = false;
+
+  /** Blocks of dynamic splits so far: all of them, and those the helper ran. */
+  readonly blocks = { total: 0, main: 0, helper: 0 };
+
+  /** Records a finished dynamic split (kernels/matmul.ts). */
+  tally(total: number, main: number, helper: number): void {
+    this.blocks.total += total;
+    this.blocks.main += main;
+    this.blocks.helper += helper;
+  }
+
+  /** For `helperFirst`: waits until the counter word at `index` has left 0 (deadline 10 s). */
+  awaitClaim(words: Int32Array, index: number): void {
+    const start = performance.now();
+    while (Atomics.load(words, index) === 0) {
+      if (performance.now() - start > 10_000) this.#fail('it claimed no block within 10000 ms');
+      if (this.#block) Atomics.wait(words, index, 0, 1);
+    }
   }
 
   /** Jobs posted so far. */

@@ -1,8 +1,7 @@
 // The matmul's packing kernels and its whole loop nest in wasm: `gemm(params)` runs
 // BLIS's blocking over one or many (batched) products from a parameter block in memory,
-// so a helper thread takes its whole share of a matmul in one call, with no hand-off per
-// block (kernels/matmul.ts splits the work and documents the blocking; the micro-kernel
-// `gebp` is in kernels.ts).
+// so a thread runs each block it claims of a matmul in one call (kernels/matmul.ts
+// splits the work and documents the blocking; the micro-kernel `gebp` is in kernels.ts).
 import type { FunctionBuilder, Local, ModuleBuilder } from './assembler.js';
 
 /** k block: an MR×KC panel of A (4 KiB) and a KC×NR panel of B (8 KiB) stay in L1. */
@@ -36,7 +35,13 @@ export const GEMM = {
   A_PACK: 15,
   B_PACK: 16,
   TILE: 17,
-  WORDS: 18,
+  /**
+   * 1: A_PACK already holds all of op(A) packed (for each k block pc, the rows' MR-row
+   * panels at A_PACK + (pc·mPad + ic·kc)·4, mPad = m rounded up to MR), shared by the
+   * threads of a column split; 0: gemm packs each row block itself.
+   */
+  A_PACKED: 18,
+  WORDS: 19,
 } as const;
 
 /** Pushes the i32x4 shuffle of a and b (on the stack) picking 32-bit lanes l (0–3: a, 4–7: b). */
@@ -315,7 +320,7 @@ function emitPacking(mod: ModuleBuilder, mr: number, nr: number): void {
  * then per row block of MC op(A) is packed and GEBP runs over the two, adding into C
  * after the first k block.
  */
-function emitGemmDriver(mod: ModuleBuilder): void {
+function emitGemmDriver(mod: ModuleBuilder, mr: number): void {
   const packA = mod.indexByName('pack_a');
   const packB = mod.indexByName('pack_b');
   const gebp = mod.indexByName('gebp');
@@ -346,6 +351,15 @@ function emitGemmDriver(mod: ModuleBuilder): void {
   const aPack = word(GEMM.A_PACK);
   const bPack = word(GEMM.B_PACK);
   const tile = word(GEMM.TILE);
+  const aPacked = word(GEMM.A_PACKED);
+  const aPanel = f.local('i32');
+  const mPad = f.local('i32');
+  f.local_get(m)
+    .i32_const(mr - 1)
+    .i32_add()
+    .i32_const(-mr)
+    .i32_and()
+    .local_set(mPad);
   const batch = f.local('i32');
   const jc = f.local('i32');
   const nc = f.local('i32');
@@ -412,14 +426,37 @@ function emitGemmDriver(mod: ModuleBuilder): void {
                     () => f.local_get(m).local_get(ic).i32_sub(),
                   );
                   f.local_set(mc);
-                  // a + (transA ? pc·lda + ic : ic·lda + pc)·4
-                  f.local_get(a);
-                  f.local_get(pc).local_get(lda).i32_mul().local_get(ic).i32_add();
-                  f.local_get(ic).local_get(lda).i32_mul().local_get(pc).i32_add();
-                  f.local_get(transA).select();
-                  f.i32_const(2).i32_shl().i32_add();
-                  f.local_get(lda).local_get(transA).local_get(mc).local_get(kc).local_get(aPack).call(packA);
-                  f.local_get(aPack).local_get(bPack);
+                  f.local_get(aPacked);
+                  f.if_(
+                    () => {
+                      // aPack + (pc·mPad + ic·kc)·4: this row block of the prepacked A.
+                      f.local_get(aPack);
+                      f.local_get(pc)
+                        .local_get(mPad)
+                        .i32_mul()
+                        .local_get(ic)
+                        .local_get(kc)
+                        .i32_mul()
+                        .i32_add();
+                      f.i32_const(2).i32_shl().i32_add().local_set(aPanel);
+                    },
+                    () => {
+                      // a + (transA ? pc·lda + ic : ic·lda + pc)·4
+                      f.local_get(a);
+                      f.local_get(pc).local_get(lda).i32_mul().local_get(ic).i32_add();
+                      f.local_get(ic).local_get(lda).i32_mul().local_get(pc).i32_add();
+                      f.local_get(transA).select();
+                      f.i32_const(2).i32_shl().i32_add();
+                      f.local_get(lda)
+                        .local_get(transA)
+                        .local_get(mc)
+                        .local_get(kc)
+                        .local_get(aPack)
+                        .call(packA);
+                      f.local_get(aPack).local_set(aPanel);
+                    },
+                  );
+                  f.local_get(aPanel).local_get(bPack);
                   // c + (ic·ldc + jc)·4
                   f.local_get(c).local_get(ic).local_get(ldc).i32_mul().local_get(jc).i32_add();
                   f.i32_const(2).i32_shl().i32_add();
@@ -443,5 +480,5 @@ function emitGemmDriver(mod: ModuleBuilder): void {
 /** Emits pack_a, pack_b and gemm (after `gebp`, which gemm calls). */
 export function emitGemm(mod: ModuleBuilder, mr: number, nr: number): void {
   emitPacking(mod, mr, nr);
-  emitGemmDriver(mod);
+  emitGemmDriver(mod, mr);
 }
