@@ -26,7 +26,7 @@ import {
   tidy,
 } from '@tensorlm/tensor-core';
 import { BertModel, GPT2LMHeadModel } from '../../nn/src/index.js';
-import { AdamW } from '../../trainer/src/optim/adamw.js';
+import { AdamW } from '../../trainer/src/index.js';
 import { registerWasmVariants, WasmMemoryError } from '../src/index.js';
 import { measureCpu, REPETITIONS, report, tokenIds, W2, W3, W5, type WorkloadId } from './shapes.js';
 
