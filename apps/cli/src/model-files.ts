@@ -27,7 +27,8 @@ import {
 import { TensorlmError } from '@tensorlm/tensor-core';
 import type { Tokenizer } from '@tensorlm/tokenizers';
 import { z } from 'zod';
-import { chooseBackend } from './backend.js';
+import { switchOption } from './args.js';
+import { backendOption, chooseBackend } from './backend.js';
 import type { CommandIO } from './command.js';
 import { resolveTokenizer } from './commands/tokenize.js';
 import { CommandFailure, UsageError } from './errors.js';
@@ -52,6 +53,19 @@ export type TaskInfo = z.infer<typeof taskSchema>;
 export const MODEL_OPTION_HELP =
   'a Hugging Face model folder, a run folder from `tensorlm train` (its best checkpoint),\n' +
   '                        a checkpoint-N folder, or a Hub repo id (gpt2, org/name; via the HF cache)';
+
+/**
+ * The options every command that runs a model on texts shares (classify, embed, fill-mask,
+ * attention): the model (`--model` or `--checkpoint`), `--json`, a `--tokenizer` override
+ * and `--backend`. Each command spreads this into its own zod object.
+ */
+export const modelTaskOptions = {
+  model: z.string().min(1).optional(),
+  checkpoint: z.string().min(1).optional(),
+  json: switchOption.default(false),
+  tokenizer: z.string().optional(),
+  backend: backendOption,
+};
 
 /** `--model` or its alias `--checkpoint` (both given: they must agree). */
 export function modelSource(opts: { model?: string | undefined; checkpoint?: string | undefined }): string {

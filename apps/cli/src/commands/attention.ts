@@ -12,7 +12,6 @@ import { type AttentionMaps, attentionMaps, HEAD_VIEW_GENERATOR, headViewHtml } 
 import { TokenizerError } from '@tensorlm/tokenizers';
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
-import { backendOption } from '../backend.js';
 import { defineCommand } from '../command.js';
 import { CommandFailure } from '../errors.js';
 import {
@@ -21,6 +20,7 @@ import {
   loadModelForTask,
   MODEL_OPTION_HELP,
   modelSource,
+  modelTaskOptions,
   taskFailure,
 } from '../model-files.js';
 
@@ -28,18 +28,14 @@ import {
 export const DEFAULT_ATTENTION_FILE = 'attention.html';
 
 const options = z.object({
-  model: z.string().min(1).optional(),
-  checkpoint: z.string().min(1).optional(),
+  ...modelTaskOptions,
   layer: z.coerce
     .number({ error: 'give a layer number, e.g. --layer 0' })
     .int('give a whole layer number, e.g. --layer 0')
     .nonnegative('layers count from 0: give --layer 0 or more')
     .default(0),
   out: z.string().min(1).optional(),
-  json: switchOption.default(false),
   force: switchOption.default(false),
-  tokenizer: z.string().optional(),
-  backend: backendOption,
 });
 
 /** What `--json` prints (one line): the maps, with weights rounded to 6 decimals. */

@@ -6,7 +6,6 @@
 import { type ClassificationLabel, pipeline } from '@tensorlm/tasks';
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
-import { backendOption } from '../backend.js';
 import { defineCommand } from '../command.js';
 import {
   describeLoad,
@@ -14,21 +13,18 @@ import {
   loadModelForTask,
   MODEL_OPTION_HELP,
   modelSource,
+  modelTaskOptions,
   taskFailure,
 } from '../model-files.js';
 
 const options = z.object({
-  model: z.string().min(1).optional(),
-  checkpoint: z.string().min(1).optional(),
+  ...modelTaskOptions,
   'top-k': z.coerce
     .number({ error: 'give a number of labels, e.g. --top-k 2' })
     .int('give a whole number of labels, e.g. --top-k 2')
     .positive('give 1 or more labels, e.g. --top-k 2')
     .optional(),
   all: switchOption.default(false),
-  json: switchOption.default(false),
-  tokenizer: z.string().optional(),
-  backend: backendOption,
 });
 
 export interface ClassifyCommandResult {

@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import { type Features, POOLINGS, pipeline } from '@tensorlm/tasks';
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
-import { backendOption } from '../backend.js';
 import { defineCommand } from '../command.js';
 import { CommandFailure } from '../errors.js';
 import {
@@ -16,19 +15,16 @@ import {
   loadModelForTask,
   MODEL_OPTION_HELP,
   modelSource,
+  modelTaskOptions,
   taskFailure,
 } from '../model-files.js';
 
 const options = z.object({
-  model: z.string().min(1).optional(),
-  checkpoint: z.string().min(1).optional(),
+  ...modelTaskOptions,
   pooling: z.enum(POOLINGS, { error: `give one of ${POOLINGS.join(', ')}` }).default('mean'),
   normalize: switchOption.default(false),
   file: z.string().min(1).optional(),
   'batch-size': z.coerce.number().int().positive().default(32),
-  json: switchOption.default(false),
-  tokenizer: z.string().optional(),
-  backend: backendOption,
 });
 
 export interface EmbedCommandResult {

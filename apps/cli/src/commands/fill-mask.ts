@@ -4,8 +4,7 @@
 // or with --json the pipeline's output (transformers' shape) on stdout for scripts.
 import { type FillMaskOutput, pipeline } from '@tensorlm/tasks';
 import { z } from 'zod';
-import { switchOption, UsageError } from '../args.js';
-import { backendOption } from '../backend.js';
+import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
 import {
   describeLoad,
@@ -13,21 +12,18 @@ import {
   loadModelForTask,
   MODEL_OPTION_HELP,
   modelSource,
+  modelTaskOptions,
   taskFailure,
 } from '../model-files.js';
 
 const options = z.object({
-  model: z.string().min(1).optional(),
-  checkpoint: z.string().min(1).optional(),
+  ...modelTaskOptions,
   'top-k': z.coerce
     .number({ error: 'give a number of candidates, e.g. --top-k 5' })
     .int('give a whole number of candidates, e.g. --top-k 5')
     .positive('give 1 or more candidates, e.g. --top-k 5')
     .default(5),
   targets: z.string().min(1).optional(),
-  json: switchOption.default(false),
-  tokenizer: z.string().optional(),
-  backend: backendOption,
 });
 
 export interface FillMaskCommandResult {
