@@ -100,6 +100,36 @@ describe('resolveBrowserSnapshot', () => {
     expect(caches.stored().some((k) => k.endsWith('/model.safetensors'))).toBe(false);
   });
 
+  it('beforeDownload sees each file and its size before the body; throwing stops that file, uncached', async () => {
+    const caches = memoryCaches();
+    const seen: { name: string; bytes: number | undefined }[] = [];
+    const refused = new Error('weights over budget');
+    const error = await resolveBrowserSnapshot('org/tiny', {
+      caches,
+      endpoint: hub.endpoint,
+      beforeDownload: (file) => {
+        seen.push(file);
+        if (file.name === 'model.safetensors') throw refused;
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBe(refused);
+    // Absent files answer 404 and never reach the hook.
+    expect(seen).toEqual([
+      { name: 'config.json', bytes: '{"model_type":"gpt2"}'.length },
+      { name: 'vocab.json', bytes: 2 },
+      { name: 'model.safetensors', bytes: weights.byteLength },
+    ]);
+    const stored = caches.stored();
+    expect(stored.some((k) => k.endsWith('/config.json'))).toBe(true);
+    expect(stored.some((k) => k.includes('model.safetensors'))).toBe(false);
+
+    // The same call without the refusal downloads the weights (the cached files are not fetched again).
+    const before = hub.requests.length;
+    const snapshot = await resolveBrowserSnapshot('org/tiny', { caches, endpoint: hub.endpoint });
+    expect(await snapshot.read('model.safetensors')).toEqual(new Uint8Array(weights));
+    expect(hub.requests.slice(before).map((r) => r.path.split('/').at(-1))).not.toContain('config.json');
+  });
+
   it('offline with an empty cache names what it looked for', async () => {
     const error = await resolveBrowserSnapshot('org/tiny', { caches: memoryCaches(), offline: true }).catch(
       (e: unknown) => e,

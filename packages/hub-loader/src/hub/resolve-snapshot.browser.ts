@@ -36,6 +36,12 @@ export interface BrowserSnapshotOptions {
   token?: string;
   endpoint?: string;
   onProgress?: (progress: BrowserDownloadProgress) => void;
+  /**
+   * Called when a file's response headers arrive, before its body is read, with its size
+   * when the server sent one: a page checks there whether the weights can fit before it
+   * downloads gigabytes. Throwing cancels the download; the file is not cached.
+   */
+  beforeDownload?: (file: { name: string; bytes: number | undefined }) => void | Promise<void>;
   signal?: AbortSignal;
   fetch?: FetchLike;
   /** The Cache Storage to use (default `globalThis.caches`) and the cache's name. */
@@ -139,6 +145,14 @@ class BrowserSource implements SnapshotSource {
       await this.cache.put(this.refKey(), new Response(commit));
     }
     const total = Number(response.headers.get('Content-Length') ?? Number.NaN);
+    if (opts.beforeDownload) {
+      try {
+        await opts.beforeDownload({ name: file, bytes: Number.isFinite(total) ? total : undefined });
+      } catch (error) {
+        await response.body?.cancel().catch(() => {});
+        throw error;
+      }
+    }
     const chunks: Uint8Array[] = [];
     let done = 0;
     const reader = response.body?.getReader();

@@ -6,7 +6,11 @@
 // mapping and checks are ./assemble.ts's, the same as in Node. No `node:` import.
 import type { Module } from '@tensorlm/nn';
 import type { FetchLike } from '../hub/http.js';
-import { type BrowserDownloadProgress, resolveBrowserSnapshot } from '../hub/resolve-snapshot.browser.js';
+import {
+  type BrowserDownloadProgress,
+  type BrowserSnapshotOptions,
+  resolveBrowserSnapshot,
+} from '../hub/resolve-snapshot.browser.js';
 import { checkDtype } from './assemble.js';
 import { folderOfFiles, folderOfSnapshot, type ModelFiles } from './blob-folder.js';
 import { fromBlobFolder } from './from-blobs.js';
@@ -28,6 +32,8 @@ export interface BrowserFromPretrainedOptions extends CommonPretrainedOptions {
   endpoint?: string;
   /** The fetch to use (default: the global one). */
   fetch?: FetchLike;
+  /** See BrowserSnapshotOptions.beforeDownload: a size check before each file's body is read. */
+  beforeDownload?: BrowserSnapshotOptions['beforeDownload'];
   /** The Cache Storage (default `globalThis.caches`) and the cache's name (default 'tensorlm-hub'). */
   caches?: CacheStorage;
   cacheName?: string;
@@ -41,6 +47,7 @@ async function folderFor(source: BrowserModelSource, options: BrowserFromPretrai
     ...(options.token !== undefined ? { token: options.token } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    ...(options.beforeDownload !== undefined ? { beforeDownload: options.beforeDownload } : {}),
     ...(options.caches !== undefined ? { caches: options.caches } : {}),
     ...(options.cacheName !== undefined ? { cacheName: options.cacheName } : {}),
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
