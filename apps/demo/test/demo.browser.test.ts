@@ -384,6 +384,100 @@ describe.runIf(available)('the demo in headless Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('loads a Hub repo id through fetch and Cache Storage, and refuses one too large before its weights download', async () => {
+    // The Hub as a browser sees it, answered inside Chromium (no network here): `resolve`
+    // URLs, the commit in X-Repo-Commit, EntryNotFound for absent files, CORS headers.
+    const commit = 'feedfacefeedfacefeedfacefeedfacefeedface';
+    const bertFolder = join(ROOT, 'packages', 'tasks', 'fixtures', 'bert-mlm');
+    const huge = headerOnlySafetensors('transformer.wte.weight', [50257, 65536]);
+    const repos: Record<string, Record<string, { body: Uint8Array | string; length?: number }>> = {
+      'tensorlm-test/bert-mlm': Object.fromEntries(
+        await Promise.all(
+          ['config.json', 'model.safetensors', 'tokenizer_config.json', 'vocab.txt'].map(
+            async (name) => [name, { body: await readFile(join(bertFolder, name)) }] as const,
+          ),
+        ),
+      ),
+      'tensorlm-test/huge-gpt2': {
+        'config.json': {
+          body: JSON.stringify({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_embd: 65536 }),
+        },
+        // The server announces the 13 GB the header claims; the page must stop at the headers.
+        'model.safetensors': { body: huge, length: 4 * 50257 * 65536 + huge.byteLength },
+      },
+    };
+    const requested: string[] = [];
+    const cors = {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Expose-Headers': 'X-Repo-Commit, X-Error-Code, Content-Length, ETag',
+    };
+    await page.context().route('https://huggingface.co/**', async (route) => {
+      const url = new URL(route.request().url());
+      requested.push(url.pathname);
+      const match = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
+      const file = match ? repos[match[1]!]?.[decodeURIComponent(match[3]!)] : undefined;
+      if (!match || !file)
+        return route.fulfill({
+          status: 404,
+          headers: { ...cors, 'X-Error-Code': 'EntryNotFound' },
+          body: '',
+        });
+      const body = typeof file.body === 'string' ? Buffer.from(file.body) : Buffer.from(file.body);
+      return route.fulfill({
+        status: 200,
+        headers: {
+          ...cors,
+          'X-Repo-Commit': commit,
+          'Content-Length': String(file.length ?? body.byteLength),
+        },
+        body,
+      });
+    });
+    try {
+      await page.locator('[data-tab="models"]').click();
+      await page.getByTestId('repo').fill('tensorlm-test/bert-mlm');
+      await page.getByTestId('load-hub').click();
+      await expect
+        .poll(() => page.getByTestId('load-status').textContent(), { timeout: 30_000 })
+        .toBe('loaded tensorlm-test/bert-mlm');
+      expect(await page.getByTestId('loaded-info').getAttribute('data-architecture')).toBe('BertForMaskedLM');
+      // config.json at the revision gave the commit; every other file came at that commit.
+      expect(requested[0]).toBe('/tensorlm-test/bert-mlm/resolve/main/config.json');
+      expect(
+        requested.slice(1).every((p) => p.startsWith(`/tensorlm-test/bert-mlm/resolve/${commit}/`)),
+      ).toBe(true);
+
+      // The same answers as the folder loaded from disk in the test before.
+      const expected = JSON.parse(await readFile(join(bertFolder, 'expected.json'), 'utf8')) as {
+        cases: { text: string; top_k: number; targets: unknown; output: { token_str: string }[][] }[];
+      };
+      const twoMasks = expected.cases.find((c) => c.targets === null && Array.isArray(c.output[0]))!;
+      await page.locator('[data-tab="fill-mask"]').click();
+      await page.getByTestId('fill-text').fill(twoMasks.text);
+      await page.getByTestId('fill-run').click();
+      const firstTable = page.getByTestId('fill-results').locator('table[data-mask]').first();
+      await expect
+        .poll(() => firstTable.locator('tr[data-token]').first().getAttribute('data-token'), {
+          timeout: 30_000,
+        })
+        .toBe(twoMasks.output[0]![0]!.token_str);
+
+      requested.length = 0;
+      await page.locator('[data-tab="models"]').click();
+      await page.getByTestId('repo').fill('tensorlm-test/huge-gpt2');
+      await page.getByTestId('load-hub').click();
+      await expect
+        .poll(() => page.getByTestId('load-status').textContent(), { timeout: 30_000 })
+        .toMatch(
+          /^the model is too large for this page: its weight files take 13\.17 GB, more than .*; model\.safetensors was not downloaded$/,
+        );
+      expect(await page.getByTestId('loaded-info').getAttribute('data-architecture')).toBe('BertForMaskedLM');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.context().unroute('https://huggingface.co/**');
+    }
+  }, 60_000);
+
   it('refuses a folder that is not a model, and a model too large for the adapter, with a message', async () => {
     await page.locator('[data-tab="models"]').click();
     const notModel = join(outDir, 'holiday');

@@ -6,10 +6,10 @@
 // config's), and the text decoded without special tokens — so greedy text equals the CLI's.
 import { generateStream } from '@tensorlm/decoding';
 import {
-  type BrowserModelSource,
   formatLoadReport,
   fromPretrained,
   type Pretrained,
+  resolveBrowserSnapshot,
 } from '@tensorlm/hub-loader';
 import { GPT2LMHeadModel, type Module } from '@tensorlm/nn';
 import { getBackend, noGrad, tensor, tidy } from '@tensorlm/tensor-core';
@@ -17,7 +17,7 @@ import { type Tokenizer, TokenizerError } from '@tensorlm/tokenizers';
 import { DemoError } from '../models/errors.js';
 import { type PickedFile, resolveModelFolder } from '../models/folder.js';
 import { getCheckpoint } from '../models/storage.js';
-import { type BackendLimits, checkWeightsFit } from '../models/weight-size.js';
+import { type BackendLimits, checkWeightsFit, tooLarge } from '../models/weight-size.js';
 import type { Alternative, GenerateRequest, LoadedInfo, LoadSource } from './protocol.js';
 
 /** A model with what its tasks need: a tokenizer and the stored configs. */
@@ -44,9 +44,41 @@ export function backendLimits(): BackendLimits {
   };
 }
 
+const WEIGHT_FILE = /\.(safetensors|bin)$/;
+
+/**
+ * A Hub repo into Cache Storage, refused as soon as its weight files' sizes (from each
+ * response's Content-Length, before the body) pass the page's budget — nothing past that
+ * is downloaded. The exact check from the safetensors headers follows, as for a folder.
+ */
+async function hubFiles(repo: string, onProgress: (text: string) => void): Promise<Map<string, Blob>> {
+  const limits = backendLimits();
+  let weightBytes = 0;
+  const snapshot = await resolveBrowserSnapshot(repo, {
+    beforeDownload: ({ name, bytes }) => {
+      if (!WEIGHT_FILE.test(name) || bytes === undefined) return;
+      weightBytes += bytes;
+      const problem = tooLarge(
+        { total: weightBytes, largest: { name: '', shape: [], bytes: 0 }, tensors: 0 },
+        limits,
+      );
+      if (problem) throw new DemoError('DEMO_MODEL_TOO_LARGE', `${problem}; ${name} was not downloaded`);
+    },
+    onProgress: (p) =>
+      onProgress(
+        `downloading ${p.file}: ${(p.bytesDone / 1e6).toFixed(1)} of ${(p.bytesTotal / 1e6).toFixed(1)} MB`,
+      ),
+  });
+  const blobs = await Promise.all(
+    snapshot.files.map(async (file) => [file, await snapshot.blob(file)] as const),
+  );
+  return new Map(blobs);
+}
+
 async function filesOf(
   source: LoadSource,
-): Promise<{ files: BrowserModelSource; label: string; kind: LoadedInfo['source'] }> {
+  onProgress: (text: string) => void,
+): Promise<{ files: Map<string, Blob>; label: string; kind: LoadedInfo['source'] }> {
   switch (source.kind) {
     case 'files': {
       const folder = await resolveModelFolder(source.files as PickedFile[]);
@@ -64,21 +96,17 @@ async function filesOf(
       return { files, label: `${source.name} (saved in this browser)`, kind: 'browser storage' };
     }
     case 'hub':
-      return { files: source.repo, label: source.repo, kind: 'Hugging Face Hub' };
+      return { files: await hubFiles(source.repo, onProgress), label: source.repo, kind: 'Hugging Face Hub' };
   }
 }
 
 /** Loads a model (see LoadSource); the result is the caller's to dispose. */
 export async function loadModel(source: LoadSource, onProgress: (text: string) => void): Promise<HeldModel> {
-  const { files, label, kind } = await filesOf(source);
-  if (typeof files !== 'string') await checkWeightsFit(files as Map<string, Blob>, backendLimits());
+  const { files, label, kind } = await filesOf(source, onProgress);
+  await checkWeightsFit(files, backendLimits());
   const loaded: Pretrained = await fromPretrained(files, {
     onProgress: (event) => {
-      if (event.phase === 'download')
-        onProgress(
-          `downloading ${event.file}: ${(event.bytesDone / 1e6).toFixed(1)} of ${(event.bytesTotal / 1e6).toFixed(1)} MB`,
-        );
-      else onProgress(`loading weights: tensor ${event.done} of ${event.total}`);
+      if (event.phase === 'load') onProgress(`loading weights: tensor ${event.done} of ${event.total}`);
     },
   });
   if (!loaded.tokenizer) {
