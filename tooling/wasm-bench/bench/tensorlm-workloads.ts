@@ -4,7 +4,7 @@
 // Usage: tsx --conditions=source bench/tensorlm-workloads.ts <backend> <W1,W2,W5[,W3]>
 //
 // The models are nn's own (GPT2LMHeadModel, BertModel) and the optimizer the trainer's
-// AdamW, imported from the sibling packages' sources by relative path: backend-wasm
+// AdamW, from their public entries: the bench is its own package because backend-wasm
 // cannot depend on them (they depend on it), and the bench must measure what users run.
 // - W2: mini GPT train step (dropout 0.1, tied head), loss over all 20 positions with
 //   the labels shifted by one, backward, AdamW (lr 5e-4, weight decay 0.01).
@@ -12,7 +12,9 @@
 //   micro-batches of one sequence with their gradients summed (4 GiB wasm32 memory).
 // - W5: BERT-base forward in eval mode, with the pooler.
 import '@tensorlm/backend-cpu';
+import { registerWasmVariants, WasmMemoryError } from '@tensorlm/backend-wasm';
 import { median } from '@tensorlm/bench-harness';
+import { BertModel, GPT2LMHeadModel } from '@tensorlm/nn';
 import {
   crossEntropy,
   getBackend,
@@ -25,9 +27,7 @@ import {
   tensor,
   tidy,
 } from '@tensorlm/tensor-core';
-import { BertModel, GPT2LMHeadModel } from '../../nn/src/index.js';
-import { AdamW } from '../../trainer/src/index.js';
-import { registerWasmVariants, WasmMemoryError } from '../src/index.js';
+import { AdamW } from '@tensorlm/trainer';
 import { measureCpu, REPETITIONS, report, tokenIds, W2, W3, W5, type WorkloadId } from './shapes.js';
 
 registerWasmVariants();
