@@ -3,7 +3,10 @@
 //   bm25    BM25 (k1 1.2, b 0.75) with corpus statistics of the 3,000 dev sentences
 //           themselves (no labels), symmetric and length-fair: ½ (bm25(a→b) / bm25(a→a) +
 //           bm25(b→a) / bm25(b→b))
-//   dense   cosine of the embedding model's mean-pooled, normalised vectors
+//   dense   cosine of the embedding model's mean-pooled, normalised vectors, as a
+//           SearchIndex over the 3,000 sentences stores them: as they are, centered or
+//           whitened, and with SIF token weights in the mean pooling (each fitted on those
+//           sentences, no labels — as BM25 takes its IDF from them)
 //   hybrid  the fusions SearchIndex's hybrid mode offers over documents, applied to the
 //           two rankings (or score lists) of the 1,500 pairs: reciprocal-rank fusion
 //           (k = 60) and relative-score fusion (min-max normalised scores), weighted by α
@@ -16,8 +19,11 @@ import {
   type Embedder,
   embedInBatches,
   hybridWeights,
+  type PostProcessing,
   reciprocalRankFusion,
   relativeScoreFusion,
+  SearchIndex,
+  type TokenWeighting,
 } from '../src/index.js';
 import { averageRanks, pearson, spearman } from './stats.js';
 
@@ -51,9 +57,53 @@ export function bm25PairScores(pairs: readonly StsPair[]): number[] {
   return pairs.map((p, i) => (directed(p.a, `a${i}`, `b${i}`) + directed(p.b, `b${i}`, `a${i}`)) / 2);
 }
 
-export async function densePairScores(pairs: readonly StsPair[], embedder: Embedder): Promise<number[]> {
-  const texts = pairs.flatMap((p) => [p.a, p.b]);
-  const { data, dimension: d } = await embedInBatches(embedder, texts, { batchSize: 128 });
+/**
+ * `embedder` remembering each text's vector (per token-weight table), so several indexes
+ * over one corpus embed it once.
+ */
+export function memoizedEmbedder(embedder: Embedder): Embedder {
+  const tables = new Map<Float32Array | undefined, Map<string, Float32Array>>();
+  return {
+    ...embedder,
+    async embed(texts, options) {
+      const table = options?.tokenWeights;
+      if (!tables.has(table)) tables.set(table, new Map());
+      const seen = tables.get(table)!;
+      const missing = [...new Set(texts.filter((t) => !seen.has(t)))];
+      if (missing.length > 0) {
+        const { data, dimension } = await embedInBatches(embedder, missing, {
+          batchSize: 128,
+          ...(options ? { embed: options } : {}),
+        });
+        missing.forEach((t, i) => {
+          seen.set(t, data.slice(i * dimension, (i + 1) * dimension));
+        });
+      }
+      return texts.map((t) => seen.get(t)!);
+    },
+  };
+}
+
+/** Pair cosines of the vectors a SearchIndex over the pairs' sentences holds. */
+export async function densePairScores(
+  pairs: readonly StsPair[],
+  embedder: Embedder,
+  postProcessing: PostProcessing = 'none',
+  tokenWeighting: TokenWeighting = 'none',
+): Promise<number[]> {
+  const documents = pairs.flatMap((p, i) => [
+    { id: `a${i}`, text: p.a },
+    { id: `b${i}`, text: p.b },
+  ]);
+  const { index } = await SearchIndex.build(documents, {
+    embedder,
+    batchSize: 128,
+    postProcessing,
+    tokenWeighting,
+  });
+  const data = index.vectorData();
+  const d = index.dimension;
+  index.dispose();
   return pairs.map((_, i) => {
     let dot = 0;
     for (let j = 0; j < d; j++) dot += data[2 * i * d + j]! * data[(2 * i + 1) * d + j]!;

@@ -142,6 +142,57 @@ describe('tensorlm search', () => {
     expect(JSON.parse(r.out.join('\n')).hits[0]).toMatchObject({ id: '5', score: expect.closeTo(1, 4) });
   });
 
+  it('whitens the vectors of a large enough corpus (auto) and weights tokens (sif), saving both for queries', async () => {
+    // 80 distinct lines ≥ 2 × width 32: auto whitens; a small corpus (5 lines above) is centered.
+    const words = ['funny', 'boring', 'long', 'film', 'story', 'dog', 'cat', 'sad', 'love', 'movie'];
+    const lines = Array.from({ length: 80 }, (_, i) =>
+      words.filter((_, j) => ((i * 7 + 3) >> (j % 7)) % 3 !== j % 2).join(' '),
+    ).map((line, i) => `${line} ${i}`);
+    const big = join(dir, 'big.txt');
+    await writeFile(big, `${lines.join('\n')}\n`);
+    const out = join(dir, 'whitened');
+    const args = ['search', 'index', '--model', ENCODER, '--corpus', big, '--backend', 'cpu'];
+    const built = await cli([...args, '--out', out, '--whiten-dims', '16', '--token-weights', 'sif']);
+    expect(built.code, built.err.join('\n')).toBe(0);
+    expect(built.out.join('\n')).toMatch(
+      /80 vectors of width 16, exact; post-processing: whitening \(32 → 16 dims, fitted on 80 documents\); SIF token weights \(a 0.001, counted on [\d,]+ tokens\)/,
+    );
+    const manifest = JSON.parse(await readFile(join(out, 'search-index.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      version: 2,
+      dimension: 16,
+      postProcessing: { kind: 'whiten', inputDimension: 32, outputDimension: 16, fittedOn: 80 },
+      tokenWeighting: { kind: 'sif', a: 0.001, fittedOn: 80 },
+    });
+    const r = await cli([
+      'search',
+      'query',
+      '--index',
+      out,
+      '--backend',
+      'cpu',
+      '--json',
+      '--k',
+      '1',
+      lines[17]!,
+    ]);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(JSON.parse(r.out.join('\n')).hits[0]).toMatchObject({ id: '18', score: expect.closeTo(1, 4) });
+    expect(
+      (await cli([...args, '--out', join(dir, 'x'), '--post-processing', 'none', '--whiten-dims', '4'])).code,
+    ).toBe(2);
+    const small = await cli([
+      ...args.slice(0, 5),
+      corpus,
+      '--backend',
+      'cpu',
+      '--out',
+      join(dir, 'centered'),
+    ]);
+    expect(small.out.join('\n')).toMatch(/too few to whiten .* centering them instead/);
+    expect(small.out.join('\n')).toContain('post-processing: centering (fitted on 5 documents)');
+  });
+
   it('prints a ranked list without --json', async () => {
     const r = await cli([
       'search',

@@ -4,16 +4,21 @@
 // progress bar, and saves the index (vectors in safetensors, documents in JSONL, the
 // model's identity in the manifest). `query` answers by meaning (dense, exact cosine),
 // by words (bm25) or both (hybrid, reciprocal-rank fusion); it loads the model the index
-// was built with — recorded in the index — and refuses another one. Everything is checked
+// was built with — recorded in the index — and refuses another one. The vectors are
+// whitened by default (fitted on the corpus, stored with the index, applied to queries):
+// raw mean-pooled vectors of small models share one dominant direction, so every cosine
+// is near 1 and ranks follow it rather than meaning. Everything is checked
 // before anything is written: an empty corpus, a folder that is not an index; an index is
 // committed atomically, so a failed or interrupted build leaves nothing half-written.
 import { resolve } from 'node:path';
 import {
   checkIndexFolder,
+  describeTransform,
   FUSIONS,
   hnswIndex,
   loadSearchIndex,
   modelIdentity,
+  type PostProcessing,
   pipeline,
   pipelineEmbedder,
   readSearchManifest,
@@ -22,6 +27,7 @@ import {
   SearchIndex,
   type SearchIndexManifest,
   saveSearchIndex,
+  TOKEN_WEIGHTINGS,
 } from '@tensorlm/tasks';
 import { z } from 'zod';
 import { switchOption, UsageError } from '../args.js';
@@ -40,6 +46,9 @@ import {
 import { readCorpora } from './search-corpus.js';
 
 const MODES = ['dense', 'bm25', 'hybrid'] as const;
+const POST_PROCESSING_CHOICES = ['auto', 'whiten', 'center', 'none'] as const;
+/** auto whitens a corpus of at least this many documents per vector dimension, else centers. */
+const WHITEN_DOCUMENTS_PER_DIMENSION = 2;
 
 const options = z.object({
   model: z.string().min(1).optional(),
@@ -51,6 +60,13 @@ const options = z.object({
   out: z.string().min(1).optional(),
   'batch-size': z.coerce.number().int().positive().max(4096).default(64),
   approximate: switchOption.default(false),
+  'post-processing': z
+    .enum(POST_PROCESSING_CHOICES, { error: `give one of ${POST_PROCESSING_CHOICES.join(', ')}` })
+    .default('auto'),
+  'whiten-dims': z.coerce.number().int().positive().max(65_536).optional(),
+  'token-weights': z
+    .enum(TOKEN_WEIGHTINGS, { error: `give one of ${TOKEN_WEIGHTINGS.join(', ')}` })
+    .default('none'),
   // query
   index: z.string().min(1).optional(),
   k: z.coerce.number().int().positive().max(10_000).default(10),
@@ -162,10 +178,13 @@ async function buildIndex(opts: SearchOptions, io: CommandIO): Promise<SearchInd
     });
     const started = Date.now();
     try {
+      const postProcessing = choosePostProcessing(opts, documents.length, extractor.dimension, io);
       const built = await SearchIndex.build(documents, {
         embedder: pipelineEmbedder(extractor, identity),
         batchSize: opts['batch-size'],
         onProgress: progressBar(io),
+        postProcessing,
+        tokenWeighting: opts['token-weights'],
         ...(opts.approximate ? { vectorIndex: hnswIndex() } : {}),
       });
       index = built.index;
@@ -182,7 +201,9 @@ async function buildIndex(opts: SearchOptions, io: CommandIO): Promise<SearchInd
         );
       const manifest = await saveSearchIndex(index, out, { modelSource: identity.name });
       io.out(
-        `index: ${out} (${manifest.count.toLocaleString('en-US')} vectors of width ${manifest.dimension}, ${manifest.vectorIndex})`,
+        `index: ${out} (${manifest.count.toLocaleString('en-US')} vectors of width ${manifest.dimension}, ${manifest.vectorIndex}; ` +
+          `post-processing: ${describeTransform(index.transform)}` +
+          `${index.tokenWeights ? `; SIF token weights (a ${index.tokenWeights.a}, counted on ${index.tokenWeights.tokens.toLocaleString('en-US')} tokens)` : ''})`,
       );
       io.out(`next: tensorlm search query --index ${opts.out} "a film that made me laugh"`);
       return { out, manifest, truncated };
@@ -195,6 +216,29 @@ async function buildIndex(opts: SearchOptions, io: CommandIO): Promise<SearchInd
     index?.dispose();
     loaded.model.dispose();
   }
+}
+
+/** The post-processing --post-processing asks for; auto whitens a large enough corpus. */
+function choosePostProcessing(
+  opts: SearchOptions,
+  documents: number,
+  width: number,
+  io: CommandIO,
+): PostProcessing {
+  const asked = opts['post-processing'];
+  const dims = opts['whiten-dims'];
+  if (dims !== undefined && asked !== 'whiten' && asked !== 'auto')
+    throw new UsageError(`--whiten-dims goes with --post-processing whiten, not ${asked}`);
+  if (dims !== undefined && dims > width)
+    throw new UsageError(`--whiten-dims ${dims} is more than the model's width ${width}`);
+  const whiten: PostProcessing = dims === undefined ? 'whiten' : { kind: 'whiten', dims };
+  if (asked !== 'auto') return asked === 'whiten' ? whiten : asked;
+  if (documents >= WHITEN_DOCUMENTS_PER_DIMENSION * width) return whiten;
+  io.out(
+    `note: ${documents} documents are too few to whiten vectors of width ${width} (auto whitens from ` +
+      `${WHITEN_DOCUMENTS_PER_DIMENSION * width}): centering them instead`,
+  );
+  return 'center';
 }
 
 function maxTokensOf(loaded: LoadedModel): number {
@@ -293,6 +337,13 @@ index: embeds every document (mean-pooled, normalised vectors) and saves the ind
   --out DIR            the index folder (new, empty, or an index to replace)
   --batch-size N       documents per forward pass (default 64)
   --approximate        an approximate HNSW index (usearch) instead of exact search
+  --post-processing P  fitted on the corpus, saved with the index, applied to queries:
+                       whiten (BERT-whitening: no direction of the vectors dominates),
+                       center (subtract the corpus mean), none, or auto (default:
+                       whiten from ${WHITEN_DOCUMENTS_PER_DIMENSION} documents per vector dimension, else center)
+  --whiten-dims N      whiten: keep the N components of largest variance (default all)
+  --token-weights W    none (default: plain mean pooling) or sif: weight each token by
+                       a / (a + p(w)), p counted on the corpus, a = 1e-3 (Arora et al. 2017)
 query: the k best documents, best first:
   --index DIR          a folder made by 'search index'
   --k N                how many (default 10)
@@ -310,7 +361,16 @@ query: the k best documents, best first:
   subcommands: {
     index: {
       summary: 'embed a corpus into an index --out DIR',
-      options: ['corpus', 'column', 'out', 'batch-size', 'approximate'],
+      options: [
+        'corpus',
+        'column',
+        'out',
+        'batch-size',
+        'approximate',
+        'post-processing',
+        'whiten-dims',
+        'token-weights',
+      ],
     },
     query: {
       summary: 'the k best documents for a text --index DIR',

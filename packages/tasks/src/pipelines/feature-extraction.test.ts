@@ -3,7 +3,8 @@
 // back from a saved model folder: the LSTM's mean-pooled vectors against a float64
 // reference written here from PyTorch's LSTM equations (gates i, f, g, o; both bias
 // vectors) over the saved weights, and for both models padding that never changes a
-// review's vector.
+// review's vector; token-weighted mean pooling against the weighted mean, computed here,
+// of the per-token states.
 import '@tensorlm/backend-cpu';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,48 @@ describe('feature-extraction on review language models', () => {
       for (const [i, text] of texts.entries())
         expect(worstDiff(await embed(text, { pooling }), batched[i]!), pooling).toBeLessThan(1e-5);
     }
+    embed.dispose();
+  });
+
+  it('weights mean pooling by token id (tokenWeights): the weighted mean of the token states', async () => {
+    manualSeed(4);
+    const model = new GPT2LMHeadModel(
+      gptConfig({ vocabSize: tokenizer.vocabSize, blockSize: 16, nEmbd: 8, nLayer: 1, nHead: 2 }),
+    );
+    const folder = join(dir, 'weighted');
+    await savePretrained(folder, { model, tokenizer });
+    model.dispose();
+    const embed = await pipeline('feature-extraction', folder);
+    const texts = ['the film was too long .', 'funny'];
+    const weights = Float32Array.from({ length: tokenizer.vocabSize }, (_, id) => 1 + (id % 5) * 0.75);
+    const got = (await embed(texts, { pooling: 'mean', tokenWeights: weights })) as number[][];
+    for (const [i, text] of texts.entries()) {
+      const ids = tokenizer.encode(text);
+      const states = (await embed(text, { pooling: 'none' })) as number[][];
+      const total = ids.reduce((s, id) => s + weights[id]!, 0);
+      const want = states[0]!.map(
+        (_, c) => states.reduce((s, row, t) => s + weights[ids[t]!]! * row[c]!, 0) / total,
+      );
+      expect(worstDiff(got[i]!, want)).toBeLessThan(1e-5);
+    }
+    // Equal weights are plain mean pooling; the tensor path (what search uses) agrees.
+    const ones = new Float32Array(tokenizer.vocabSize).fill(3);
+    expect(
+      worstDiff(
+        await embed(texts, { pooling: 'mean', tokenWeights: ones }),
+        await embed(texts, { pooling: 'mean' }),
+      ),
+    ).toBeLessThan(1e-6);
+    const t = await embed.embedTensor(texts, { pooling: 'mean', tokenWeights: weights });
+    const flat = Array.from((await t.data()) as Float32Array);
+    expect(worstDiff([flat.slice(0, 8), flat.slice(8)], got)).toBeLessThan(1e-6);
+    t.dispose();
+    await expect(embed('funny', { pooling: 'cls', tokenWeights: weights })).rejects.toThrow(
+      /pooling 'mean', not 'cls'/,
+    );
+    await expect(embed('funny', { pooling: 'mean', tokenWeights: new Float32Array(2) })).rejects.toThrow(
+      /tokenWeights\[\d+\] is undefined .*positive weight/,
+    );
     embed.dispose();
   });
 });

@@ -3,9 +3,12 @@
 // real tokens (sentence-transformers' default), the first token ([CLS]) or the last real
 // token (for a causal model) — optionally L2-normalised. Texts are batched with right
 // padding and an attention mask; pooling only ever reads real tokens, so a text's vector
-// does not depend on what it was batched with. Besides BERT and GPT-2 (any head), a
-// next-word LSTM (`tensorlm train reviews --arch lstm`) is an encoder too: its last LSTM
-// layer's outputs are its hidden states, as the reviews notebook mean-pools them.
+// does not depend on what it was batched with. Mean pooling may weight each token by its
+// id (`tokenWeights`, e.g. SIF's a / (a + p(w)) that search fits on a corpus; not a
+// transformers option: without it the output is transformers'). Besides BERT and GPT-2
+// (any head), a next-word LSTM (`tensorlm train reviews --arch lstm`) is an encoder too:
+// its last LSTM layer's outputs are its hidden states, as the reviews notebook mean-pools
+// them.
 import { BertModel, LSTMLanguageModel, type Module } from '@tensorlm/nn';
 import {
   cast,
@@ -39,7 +42,7 @@ import {
   padBatch,
   type TextInput,
 } from './encode.js';
-import { parseOptions } from './errors.js';
+import { parseOptions, TaskError } from './errors.js';
 import { encoderOf, inEvalMode, maxPositions, modelBackend, type ResolvedModel } from './model-source.js';
 
 export const POOLINGS = ['none', 'mean', 'cls', 'last'] as const;
@@ -50,6 +53,16 @@ export const featureExtractionOptionsSchema = z.strictObject({
   pooling: z.enum(POOLINGS).default('none'),
   /** Divide each vector by its L2 norm (cosine similarity becomes a dot product). Default false. */
   normalize: z.boolean().default(false),
+  /**
+   * Mean pooling only: a positive weight per vocabulary id; the vector is the weighted mean
+   * of the tokens' states (default: every token alike).
+   */
+  tokenWeights: z
+    .custom<ArrayLike<number>>(
+      (v) => v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v),
+      'must be a Float32Array (or number[]) with one weight per vocabulary id',
+    )
+    .optional(),
 });
 export type FeatureExtractionOptions = z.input<typeof featureExtractionOptionsSchema>;
 
@@ -104,8 +117,41 @@ export class FeatureExtraction extends BasePipeline {
     return encoder.forward(batch.ids, { attentionMask: batch.attentionMask }).lastHiddenState;
   }
 
+  /**
+   * (B, T) weights of a padded batch's tokens for weighted mean pooling (0 on pads), or
+   * null without `tokenWeights`. Refuses another pooling, an id the table lacks and a
+   * weight that is not positive and finite.
+   */
+  private tokenWeightsOf(
+    rows: readonly { ids: readonly number[] }[],
+    width: number,
+    opts: { pooling: Pooling; tokenWeights?: ArrayLike<number> | undefined },
+  ): Float32Array | null {
+    const table = opts.tokenWeights;
+    if (!table) return null;
+    if (opts.pooling !== 'mean')
+      throw new TaskError('TASK_BAD_OPTIONS', `tokenWeights go with pooling 'mean', not '${opts.pooling}'`);
+    const out = new Float32Array(rows.length * width);
+    for (const [b, row] of rows.entries())
+      for (const [t, id] of row.ids.entries()) {
+        const w = table[id];
+        if (w === undefined || !(w > 0) || !Number.isFinite(w))
+          throw new TaskError(
+            'TASK_BAD_OPTIONS',
+            `tokenWeights[${id}] is ${w} (the table has ${table.length} entries): each token needs a positive weight`,
+          );
+        out[b * width + t] = w;
+      }
+    return out;
+  }
+
   /** Pooled (B, C), or the hidden states (B, T, C) for 'none'. Inside tidy + noGrad. */
-  private forward(batch: PaddedBatch, pooling: Pooling, normalized: boolean): Tensor {
+  private forward(
+    batch: PaddedBatch,
+    pooling: Pooling,
+    normalized: boolean,
+    weights: Float32Array | null = null,
+  ): Tensor {
     const backend = batch.ids.backend;
     const hidden = this.hiddenStates(batch); // (B, T, C)
     let pooled: Tensor;
@@ -119,6 +165,13 @@ export class FeatureExtraction extends BasePipeline {
         0,
         tensor(last, { dtype: 'i32', backend }),
       ); // (B, C)
+    } else if (weights) {
+      const b = batch.lengths.length;
+      const totals = Array.from({ length: b }, (_, r) =>
+        weights.subarray(r * batch.width, (r + 1) * batch.width).reduce((s, w) => s + w, 0),
+      );
+      const w = tensor(weights, [b, batch.width, 1], { dtype: 'f32', backend }); // 0 on pads
+      pooled = div(sum(mul(hidden, w), 1), tensor(totals, [b, 1], { dtype: 'f32', backend })); // (B, C)
     } else {
       const mask = unsqueeze(cast(batch.attentionMask, 'f32'), -1); // (B, T, 1)
       const counts = tensor(batch.lengths, [batch.lengths.length, 1], { dtype: 'f32', backend }); // (B, 1)
@@ -139,8 +192,11 @@ export class FeatureExtraction extends BasePipeline {
     const backend = modelBackend(this.model);
     const padded = padBatch(rows, this.tokenizer.padTokenId ?? 0, backend);
     try {
+      const weights = this.tokenWeightsOf(rows, padded.width, opts);
       return tidy(() =>
-        noGrad(() => inEvalMode(this.model, () => this.forward(padded, opts.pooling, opts.normalize))),
+        noGrad(() =>
+          inEvalMode(this.model, () => this.forward(padded, opts.pooling, opts.normalize, weights)),
+        ),
       );
     } finally {
       disposeBatch(padded);
@@ -163,8 +219,11 @@ export class FeatureExtraction extends BasePipeline {
       const padded = padBatch(batch, this.tokenizer.padTokenId ?? 0, backend);
       let result: Tensor;
       try {
+        const weights = this.tokenWeightsOf(batch, padded.width, opts);
         result = tidy(() =>
-          noGrad(() => inEvalMode(this.model, () => this.forward(padded, opts.pooling, opts.normalize))),
+          noGrad(() =>
+            inEvalMode(this.model, () => this.forward(padded, opts.pooling, opts.normalize, weights)),
+          ),
         );
       } finally {
         disposeBatch(padded);

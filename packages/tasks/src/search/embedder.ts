@@ -13,14 +13,24 @@ export interface ModelIdentity {
   fingerprint: string;
 }
 
+/** How an index asks for vectors: token weights for mean pooling (./token-weights.ts). */
+export interface EmbedOptions {
+  /** A positive weight per vocabulary id; only embedders with `tokenIds` are given one. */
+  tokenWeights?: Float32Array;
+}
+
 export interface Embedder {
   readonly identity: ModelIdentity;
   /** One vector per text, as rows of Float32Array or an (N, D) tensor (disposed after reading). */
-  embed(texts: readonly string[]): Promise<readonly Float32Array[] | Tensor>;
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<readonly Float32Array[] | Tensor>;
   /** The most tokens the model reads of a text; longer texts are truncated. */
   readonly maxTokens?: number;
   /** Tokens the model would see for `text` before truncation (to report truncated documents). */
   countTokens?(text: string): number;
+  /** The token ids of `text` (for fitting token weights); embedders that can weight tokens have it. */
+  tokenIds?(text: string): number[];
+  /** The tokenizer's vocabulary size (the length of a token-weight table). */
+  readonly vocabSize?: number;
 }
 
 /** Progress of an embedding run: texts embedded so far of the total. */
@@ -33,7 +43,12 @@ export type EmbedProgress = (event: { done: number; total: number }) => void;
 export async function embedInBatches(
   embedder: Embedder,
   texts: readonly string[],
-  options: { batchSize?: number; dimension?: number; onProgress?: EmbedProgress } = {},
+  options: {
+    batchSize?: number;
+    dimension?: number;
+    onProgress?: EmbedProgress;
+    embed?: EmbedOptions;
+  } = {},
 ): Promise<{ data: Float32Array; dimension: number }> {
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1)
@@ -42,7 +57,8 @@ export async function embedInBatches(
   const parts: Float32Array[] = [];
   for (let start = 0; start < texts.length; start += batchSize) {
     const batch = texts.slice(start, start + batchSize);
-    const rows = await rowsOf(await embedder.embed(batch), batch.length, embedder.identity.name);
+    const out = options.embed ? await embedder.embed(batch, options.embed) : await embedder.embed(batch);
+    const rows = await rowsOf(out, batch.length, embedder.identity.name);
     dimension ??= rows.dimension;
     if (rows.dimension !== dimension) {
       throw new SearchError(

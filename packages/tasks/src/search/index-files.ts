@@ -4,7 +4,14 @@
 //                              vector width and count, BM25 parameters, and each data
 //                              file's name, size and SHA-256 (an edited or truncated file
 //                              is caught on load)
-//   vectors.<sha8>.safetensors one F32 tensor `embeddings` (N, D), unit rows, in document order
+//   vectors.<sha8>.safetensors one F32 tensor `embeddings` (N, D), unit rows, in document order;
+//                              with post-processing also `postprocess.mean` (M) and, for
+//                              whitening, `postprocess.matrix` (M, D), M the model's width
+//                              (the manifest's `postProcessing` records kind and widths);
+//                              with token weights `pooling.token_weights` (V), one per
+//                              vocabulary id (the manifest's `tokenWeighting`). An index
+//                              with either is version 2, which older readers refuse
+//                              rather than embedding queries without them
 //   documents.<sha8>.jsonl     one {"id", "text", "metadata"?} object per line, same order
 // Data files are named by their content hash, so a save writes new files beside the old
 // ones and commits by replacing the manifest alone (see ./persist.node.ts).
@@ -12,7 +19,9 @@ import { parseSafetensors, type SafetensorsFile, serializeSafetensors } from '@t
 import { z } from 'zod';
 import type { ModelIdentity } from './embedder.js';
 import { SearchError } from './errors.js';
+import { transformRecord, transformRecordSchema, type VectorTransform } from './post-processing.js';
 import { type SearchDocument, SearchIndex, searchDocumentSchema } from './search-index.js';
+import { type TokenWeights, tokenWeightsRecord, tokenWeightsRecordSchema } from './token-weights.js';
 import type { VectorIndexFactory } from './vector-index.js';
 
 export const INDEX_FORMAT = 'tensorlm-search-index';
@@ -20,6 +29,9 @@ export const MANIFEST_FILE = 'search-index.json';
 /** Data file names: `vectors.<first 8 hex of SHA-256>.safetensors`, `documents.<…>.jsonl`. */
 export const DATA_FILE_PATTERN = /^(vectors\.[0-9a-f]{8}\.safetensors|documents\.[0-9a-f]{8}\.jsonl)$/;
 const VECTORS_TENSOR = 'embeddings';
+const MEAN_TENSOR = 'postprocess.mean';
+const MATRIX_TENSOR = 'postprocess.matrix';
+const TOKEN_WEIGHTS_TENSOR = 'pooling.token_weights';
 
 const fileEntry = z.object({
   name: z.string().regex(DATA_FILE_PATTERN, 'not a data file name of a search index'),
@@ -29,7 +41,8 @@ const fileEntry = z.object({
 
 export const manifestSchema = z.object({
   format: z.literal(INDEX_FORMAT),
-  version: z.literal(1),
+  /** 1: plain vectors; 2: may hold `postProcessing` and `tokenWeighting`. */
+  version: z.union([z.literal(1), z.literal(2)]),
   model: z.object({ name: z.string(), fingerprint: z.string().min(1) }),
   /** How to load the model again (a folder or repo id), when the index was built from one. */
   modelSource: z.string().optional(),
@@ -37,6 +50,10 @@ export const manifestSchema = z.object({
   count: z.number().int().positive(),
   vectorIndex: z.string(),
   bm25: z.object({ k1: z.number().nonnegative(), b: z.number().min(0).max(1) }),
+  /** Centering or whitening fitted at build time; its tensors are in the vectors file. */
+  postProcessing: transformRecordSchema.optional(),
+  /** SIF token weights of the mean pooling; the table is in the vectors file. */
+  tokenWeighting: tokenWeightsRecordSchema.optional(),
   files: z.object({ vectors: fileEntry, documents: fileEntry }),
   createdAt: z.string(),
 });
@@ -67,6 +84,8 @@ export async function encodeSearchIndex(
   const documents = index.documents();
   if (documents.length === 0)
     throw new SearchError('SEARCH_EMPTY_CORPUS', 'cannot save a search index with no documents');
+  const transform = index.transform;
+  const tokenWeights = index.tokenWeights;
   const vectors = serializeSafetensors(
     {
       [VECTORS_TENSOR]: {
@@ -74,6 +93,29 @@ export async function encodeSearchIndex(
         shape: [documents.length, index.dimension],
         data: index.vectorData(),
       },
+      ...(transform
+        ? {
+            [MEAN_TENSOR]: { dtype: 'f32', shape: [transform.inputDimension], data: transform.mean },
+            ...(transform.matrix
+              ? {
+                  [MATRIX_TENSOR]: {
+                    dtype: 'f32',
+                    shape: [transform.inputDimension, transform.outputDimension],
+                    data: transform.matrix,
+                  },
+                }
+              : {}),
+          }
+        : {}),
+      ...(tokenWeights
+        ? {
+            [TOKEN_WEIGHTS_TENSOR]: {
+              dtype: 'f32',
+              shape: [tokenWeights.weights.length],
+              data: tokenWeights.weights,
+            },
+          }
+        : {}),
     },
     { metadata: { format: INDEX_FORMAT, fingerprint: index.identity.fingerprint } },
   );
@@ -81,13 +123,15 @@ export async function encodeSearchIndex(
   const documentBytes = new TextEncoder().encode(`${lines}\n`);
   const manifest: SearchIndexManifest = {
     format: INDEX_FORMAT,
-    version: 1,
+    version: transform || tokenWeights ? 2 : 1,
     model: { ...index.identity },
     ...(options.modelSource === undefined ? {} : { modelSource: options.modelSource }),
     dimension: index.dimension,
     count: documents.length,
     vectorIndex: index.vectorIndexKind,
     bm25: { k1: index.bm25.k1, b: index.bm25.b },
+    ...(transform ? { postProcessing: transformRecord(transform) } : {}),
+    ...(tokenWeights ? { tokenWeighting: tokenWeightsRecord(tokenWeights) } : {}),
     files: {
       vectors: await fileEntryOf('vectors', 'safetensors', vectors),
       documents: await fileEntryOf('documents', 'jsonl', documentBytes),
@@ -175,7 +219,10 @@ export async function decodeSearchIndex(
       `it holds ${documents.length} documents, the manifest says ${manifest.count}`,
     );
   const identity: ModelIdentity = manifest.model;
+  const transform = readTransform(safetensors, manifest, vectorsFile);
   return SearchIndex.restore({
+    transform,
+    tokenWeights: readTokenWeights(safetensors, manifest, vectorsFile),
     identity,
     documents,
     vectors: tensor.data as Float32Array,
@@ -184,6 +231,66 @@ export async function decodeSearchIndex(
     ...(options.embedder ? { embedder: options.embedder } : {}),
     ...(options.vectorIndex ? { vectorIndex: options.vectorIndex } : {}),
   });
+}
+
+/** The post-processing the manifest records, from its tensors (checked against the record). */
+function readTransform(
+  file: SafetensorsFile,
+  manifest: SearchIndexManifest,
+  where: string,
+): VectorTransform | null {
+  const record = manifest.postProcessing;
+  if (!record) return null;
+  if (record.outputDimension !== manifest.dimension)
+    throw corrupt(
+      where,
+      `the manifest's post-processing outputs width ${record.outputDimension}, its vectors have width ${manifest.dimension}`,
+    );
+  const read = (name: string, shape: number[]): Float32Array => {
+    if (!file.has(name)) throw corrupt(where, `no tensor '${name}' (the manifest records ${record.kind})`);
+    const t = file.get(name);
+    if (t.dtype !== 'f32' || t.shape.join(',') !== shape.join(','))
+      throw corrupt(
+        where,
+        `'${name}' is ${t.dtype} [${t.shape.join(', ')}], expected f32 [${shape.join(', ')}]`,
+      );
+    return t.data as Float32Array;
+  };
+  const mean = read(MEAN_TENSOR, [record.inputDimension]);
+  if (record.kind === 'center' && record.inputDimension !== record.outputDimension)
+    throw corrupt(
+      where,
+      `centering keeps the width, but the manifest records ${record.inputDimension} → ${record.outputDimension}`,
+    );
+  const matrix =
+    record.kind === 'whiten' ? read(MATRIX_TENSOR, [record.inputDimension, record.outputDimension]) : null;
+  return { ...record, mean, matrix };
+}
+
+/** The token weights the manifest records, from their tensor. */
+function readTokenWeights(
+  file: SafetensorsFile,
+  manifest: SearchIndexManifest,
+  where: string,
+): TokenWeights | null {
+  const record = manifest.tokenWeighting;
+  if (!record) return null;
+  if (!file.has(TOKEN_WEIGHTS_TENSOR))
+    throw corrupt(
+      where,
+      `no tensor '${TOKEN_WEIGHTS_TENSOR}' (the manifest records ${record.kind} token weights)`,
+    );
+  const t = file.get(TOKEN_WEIGHTS_TENSOR);
+  if (t.dtype !== 'f32' || t.shape.length !== 1 || t.shape[0] !== record.vocabSize)
+    throw corrupt(
+      where,
+      `'${TOKEN_WEIGHTS_TENSOR}' is ${t.dtype} [${t.shape.join(', ')}], expected f32 [${record.vocabSize}]`,
+    );
+  const weights = t.data as Float32Array;
+  for (const w of weights)
+    if (!(w > 0) || !Number.isFinite(w))
+      throw corrupt(where, `'${TOKEN_WEIGHTS_TENSOR}' holds ${w}, not a positive weight`);
+  return { kind: record.kind, a: record.a, weights, fittedOn: record.fittedOn, tokens: record.tokens };
 }
 
 function parseDocuments(text: string, where: string): SearchDocument[] {

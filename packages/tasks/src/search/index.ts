@@ -3,6 +3,7 @@
 export { Bm25Index, type Bm25Options, bm25Terms, type RankedId } from './bm25.js';
 export {
   type Embedder,
+  type EmbedOptions,
   type EmbedProgress,
   embedInBatches,
   type ModelIdentity,
@@ -30,6 +31,17 @@ export {
 } from './index-files.js';
 export { pipelineEmbedder } from './pipeline-embedder.js';
 export {
+  applyVectorTransform,
+  describeTransform,
+  fitVectorTransform,
+  POST_PROCESSINGS,
+  type PostProcessing,
+  type PostProcessingKind,
+  postProcessingSchema,
+  type TransformRecord,
+  type VectorTransform,
+} from './post-processing.js';
+export {
   type AddOptions,
   type AddReport,
   type BuildOptions,
@@ -41,4 +53,14 @@ export {
   type SearchMode,
   searchDocumentSchema,
 } from './search-index.js';
+export { symmetricEigen } from './symmetric-eigen.js';
+export {
+  fitTokenWeights,
+  SIF_A,
+  TOKEN_WEIGHTINGS,
+  type TokenWeighting,
+  type TokenWeights,
+  type TokenWeightsRecord,
+  tokenWeightingSchema,
+} from './token-weights.js';
 export type { VectorIndex, VectorIndexFactory } from './vector-index.js';

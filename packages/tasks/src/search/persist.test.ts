@@ -11,6 +11,14 @@ import { loadSearchIndex, readSearchManifest, saveSearchIndex } from './persist.
 import { type SearchDocument, SearchIndex } from './search-index.js';
 import { hashEmbedder } from './test-embedder.js';
 
+const MORE_DOCS: SearchDocument[] = Array.from({ length: 40 }, (_, i) => ({
+  id: `m${i}`,
+  text:
+    ['funny', 'boring', 'long', 'warm', 'story', 'film', 'acting', 'plot']
+      .filter((_, j) => (i >> j) % 2 === j % 2)
+      .join(' ') || 'film',
+}));
+
 const DOCS: SearchDocument[] = [
   { id: '1', text: 'a film that made me laugh', metadata: { source: 'rt', label: 1 } },
   { id: '2', text: 'boring and too long' },
@@ -123,5 +131,41 @@ describe('saveSearchIndex / loadSearchIndex', () => {
     expect(names).not.toContain(first.files.vectors.name);
     expect((await loadSearchIndex(out)).size).toBe(2);
     index.dispose();
+  });
+
+  it('saves the whitening with the index (version 2) and applies it to queries after loading', async () => {
+    const embedder = hashEmbedder({ salt: 5 });
+    const { index } = await SearchIndex.build(MORE_DOCS, {
+      embedder,
+      postProcessing: { kind: 'whiten', dims: 4 },
+    });
+    const before = await index.query('funny warm film', { k: 5 });
+    const out = join(dir, 'whitened');
+    const manifest = await saveSearchIndex(index, out);
+    expect(manifest).toMatchObject({
+      version: 2,
+      dimension: 4,
+      postProcessing: { kind: 'whiten', inputDimension: 16, outputDimension: 4, fittedOn: 40 },
+    });
+    const loaded = await loadSearchIndex(out, { embedder: hashEmbedder({ salt: 5 }) });
+    expect(Array.from(loaded.transform!.matrix!)).toEqual(Array.from(index.transform!.matrix!));
+    expect(Array.from(loaded.transform!.mean)).toEqual(Array.from(index.transform!.mean));
+    expect(await loaded.query('funny warm film', { k: 5 })).toEqual(before);
+    // A manifest whose post-processing has no tensors behind it is a damaged index.
+    const plain = await saved(join(dir, 'plain'));
+    await writeFile(
+      join(plain.out, MANIFEST_FILE),
+      JSON.stringify({
+        ...plain.manifest,
+        version: 2,
+        postProcessing: { kind: 'center', inputDimension: 16, outputDimension: 16, fittedOn: 3 },
+      }),
+    );
+    await expect(loadSearchIndex(plain.out)).rejects.toMatchObject({
+      code: 'SEARCH_INDEX_CORRUPT',
+      message: expect.stringMatching(/no tensor 'postprocess.mean'/),
+    });
+    index.dispose();
+    loaded.dispose();
   });
 });

@@ -1,12 +1,13 @@
 // SearchIndex end to end with a hashed bag-of-words embedder (./test-embedder.ts): dense,
 // BM25 and hybrid queries, add / delete, the model-identity refusal, truncation notes,
-// and the refusals of bad input.
+// post-processing fitted at build time (a 2-D whitening worked by hand), and the
+// refusals of bad input.
 import '@tensorlm/backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { Bm25Index } from './bm25.js';
 import { reciprocalRankFusion, relativeScoreFusion } from './fusion.js';
 import { type SearchDocument, SearchIndex } from './search-index.js';
-import { hashEmbedder } from './test-embedder.js';
+import { hashEmbedder, tableEmbedder } from './test-embedder.js';
 
 const DOCS: SearchDocument[] = [
   { id: 'r1', text: 'a funny film that made me laugh out loud', metadata: { label: 1 } },
@@ -125,6 +126,48 @@ describe('SearchIndex', () => {
     const { index } = await SearchIndex.build(DOCS, { embedder });
     await expect(index.query('x', { k: 0 })).rejects.toThrow(/query options.k/);
     await expect(index.query('x', { mode: 'fuzzy' as 'dense' })).rejects.toThrow(/query options.mode/);
+    index.dispose();
+  });
+
+  it('whitens with the transform fitted at build time, for queries and added documents alike', async () => {
+    // Documents (2, 1), (−2, −1), (1, 2), (−1, −2) (made unit by the index; whitening does not
+    // mind the scale): covariance ∝ [[10, 8], [8, 10]], eigenvalues 6 along (1, 1)/√2 and 2/3
+    // along (1, −1)/√2. Whitened and normalised, the query (1, 0) is (1, 3)/√10 and the
+    // documents (1, 1)/√2, −(1, 1)/√2, (1, −1)/√2, (−1, 1)/√2 in those axes: cosines
+    // 4/√20, −4/√20, −2/√20, 2/√20 — (−1, −2) now ranks above (1, 2), as raw cosine has it
+    // the other way round (2/√5 · … : 0.894, −0.894, 0.447, −0.447).
+    const table = { a: [2, 1], b: [-2, -1], c: [1, 2], d: [-1, -2], q: [1, 0], e: [3, 0] };
+    const docs = ['a', 'b', 'c', 'd'].map((id) => ({ id, text: id }));
+    const embedder = tableEmbedder(table);
+    const raw = (await SearchIndex.build(docs, { embedder })).index;
+    expect((await raw.query('q', { k: 4 })).map((h) => [h.id, Number(h.score.toFixed(4))])).toEqual([
+      ['a', 0.8944],
+      ['c', 0.4472],
+      ['d', -0.4472],
+      ['b', -0.8944],
+    ]);
+    const { index } = await SearchIndex.build(docs, { embedder, postProcessing: 'whiten' });
+    expect(index.transform).toMatchObject({
+      kind: 'whiten',
+      inputDimension: 2,
+      outputDimension: 2,
+      fittedOn: 4,
+    });
+    const r = Math.sqrt(20);
+    expect((await index.query('q', { k: 4 })).map((h) => [h.id, h.score])).toEqual([
+      ['a', expect.closeTo(4 / r, 5)],
+      ['d', expect.closeTo(2 / r, 5)],
+      ['c', expect.closeTo(-2 / r, 5)],
+      ['b', expect.closeTo(-4 / r, 5)],
+    ]);
+    // An added document goes through the same transform (not refitted): (3, 0) ∥ the query.
+    await index.add([{ id: 'e', text: 'e' }]);
+    expect(index.transform!.fittedOn).toBe(4);
+    expect((await index.query('q', { k: 1 }))[0]).toMatchObject({ id: 'e', score: expect.closeTo(1, 5) });
+    await expect(SearchIndex.build(docs, { embedder, postProcessing: 'pca' as never })).rejects.toThrow(
+      /post-processing must be/,
+    );
+    raw.dispose();
     index.dispose();
   });
 });

@@ -1,6 +1,9 @@
 // SearchIndex: documents searchable by meaning (dense vectors from an Embedder, cosine by
 // an exact or approximate VectorIndex), by words (BM25) or both (./fusion.ts: weighted
-// reciprocal-rank or relative-score fusion).
+// reciprocal-rank or relative-score fusion). Optional token weights for mean pooling
+// (SIF, ./token-weights.ts) and post-processing (centering or whitening,
+// ./post-processing.ts) are fitted on the documents the index is built from and applied
+// to every later document and query, so all vectors live in one space.
 // Built in batches with progress; documents are added and deleted by id; the model's
 // identity is part of the index, so a query embedded by another model is refused. Saving
 // and loading are ./persist.node.ts's (Node) over ./index-files.ts's formats (anywhere).
@@ -10,6 +13,13 @@ import { type Embedder, type EmbedProgress, embedInBatches, type ModelIdentity }
 import { SearchError } from './errors.js';
 import { ExactVectorIndex } from './exact-index.js';
 import { FUSIONS, hybridWeights, reciprocalRankFusion, relativeScoreFusion } from './fusion.js';
+import {
+  applyVectorTransform,
+  fitVectorTransform,
+  type PostProcessing,
+  type VectorTransform,
+} from './post-processing.js';
+import { fitTokenWeights, type TokenWeighting, type TokenWeights } from './token-weights.js';
 import type { VectorIndex, VectorIndexFactory } from './vector-index.js';
 
 /** JSON values a document's metadata may hold. */
@@ -84,6 +94,16 @@ export interface BuildOptions extends AddOptions {
   bm25?: Bm25Options;
   /** Default: exact search (one matmul). */
   vectorIndex?: VectorIndexFactory;
+  /**
+   * Fitted on these documents' vectors and kept for later documents and queries: 'none'
+   * (default), 'center' or 'whiten' ({ kind: 'whiten', dims } keeps the top dims).
+   */
+  postProcessing?: PostProcessing;
+  /**
+   * Token weights for mean pooling, counted on these documents: 'none' (default) or 'sif'
+   * (a / (a + p(w))); needs an embedder with `tokenIds` and `vocabSize`.
+   */
+  tokenWeighting?: TokenWeighting;
 }
 
 function describe(error: z.ZodError, where: string): string {
@@ -99,6 +119,8 @@ export class SearchIndex {
   private embedder: Embedder | null;
   private vectors: VectorIndex | null;
   private readonly makeVectors: VectorIndexFactory;
+  private fitted: VectorTransform | null = null;
+  private weights: TokenWeights | null = null;
 
   private constructor(
     identity: ModelIdentity,
@@ -131,7 +153,15 @@ export class SearchIndex {
       options.vectorIndex ?? ((d) => new ExactVectorIndex(d)),
       options.bm25 ?? {},
     );
-    const report = await index.add(documents, options);
+    const checked = index.validate(documents);
+    const weighting = options.tokenWeighting ?? 'none';
+    if (weighting !== 'none') {
+      const { ids, vocabSize } = tokenIdsOf(options.embedder, checked);
+      index.weights = fitTokenWeights(ids, vocabSize, weighting);
+    }
+    const vectors = await index.embedChecked(options.embedder, checked, options);
+    index.fitted = fitVectorTransform(vectors.data, vectors.dimension, options.postProcessing ?? 'none');
+    const report = await index.addEmbedded(options.embedder, checked, vectors.data);
     return { index, report };
   }
 
@@ -148,9 +178,21 @@ export class SearchIndex {
     bm25?: Bm25Options;
     embedder?: Embedder | null;
     vectorIndex?: VectorIndexFactory;
+    /** The post-processing the vectors went through (applied to queries and new documents). */
+    transform?: VectorTransform | null;
+    /** The token weights the vectors were pooled with (used for queries and new documents). */
+    tokenWeights?: TokenWeights | null;
   }): Promise<SearchIndex> {
     const makeVectors = parts.vectorIndex ?? ((d: number) => new ExactVectorIndex(d));
     const index = new SearchIndex(parts.identity, null, null, makeVectors, parts.bm25 ?? {});
+    const transform = parts.transform ?? null;
+    if (transform && transform.outputDimension !== parts.dimension)
+      throw new SearchError(
+        'SEARCH_INVALID',
+        `the post-processing outputs width ${transform.outputDimension}, the vectors have width ${parts.dimension}`,
+      );
+    index.fitted = transform;
+    index.weights = parts.tokenWeights ?? null;
     if (parts.embedder) index.useEmbedder(parts.embedder);
     index.insert(parts.documents);
     const vectors = await makeVectors(parts.dimension);
@@ -166,9 +208,19 @@ export class SearchIndex {
     return this.docs.size;
   }
 
-  /** The vector width (0 before the first document). */
+  /** The stored vectors' width (0 before the first document); the model's, unless whitening cut it. */
   get dimension(): number {
     return this.vectors?.dimension ?? 0;
+  }
+
+  /** The post-processing fitted at build time (null: vectors as the model gives them). */
+  get transform(): VectorTransform | null {
+    return this.fitted;
+  }
+
+  /** The token weights fitted at build time (null: plain mean pooling). */
+  get tokenWeights(): TokenWeights | null {
+    return this.weights;
   }
 
   get vectorIndexKind(): string {
@@ -185,6 +237,11 @@ export class SearchIndex {
         `this index was built with the model '${want.name}' (fingerprint ${want.fingerprint.slice(0, 12)}), ` +
           `not '${got.name}' (fingerprint ${got.fingerprint.slice(0, 12)}): their vectors are not comparable. ` +
           `Query with the index's model, or build the index again with this one.`,
+      );
+    if (this.weights && !embedder.tokenIds)
+      throw new SearchError(
+        'SEARCH_EMBEDDER',
+        `this index pools with token weights, and the embedder '${got.name}' cannot take them`,
       );
     this.embedder = embedder;
   }
@@ -219,16 +276,49 @@ export class SearchIndex {
     return out;
   }
 
-  /** Embeds and adds documents whose ids are new; nothing is added if any is invalid. */
+  /**
+   * Embeds and adds documents whose ids are new; nothing is added if any is invalid. The
+   * post-processing fitted at build time (if any) applies to them as it is, not refitted.
+   */
   async add(documents: readonly SearchDocument[], options: AddOptions = {}): Promise<AddReport> {
     const embedder = this.requireEmbedder('add documents');
     const checked = this.validate(documents);
-    const texts = checked.map((d) => d.text);
-    const { data, dimension } = await embedInBatches(embedder, texts, {
-      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-      ...(this.vectors ? { dimension: this.vectors.dimension } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    const { data } = await this.embedChecked(embedder, checked, options);
+    return this.addEmbedded(embedder, checked, data);
+  }
+
+  /** The width the model's vectors must have (before post-processing), once known. */
+  private get modelDimension(): number | undefined {
+    return this.fitted?.inputDimension ?? this.vectors?.dimension;
+  }
+
+  /** Unit vectors in the model's space, row-major in the order of `checked`. */
+  private embedChecked(embedder: Embedder, checked: readonly SearchDocument[], options: AddOptions) {
+    const dimension = this.modelDimension;
+    return embedInBatches(
+      embedder,
+      checked.map((d) => d.text),
+      {
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+        ...(dimension === undefined ? {} : { dimension }),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...this.embedOptions(),
+      },
+    );
+  }
+
+  private embedOptions(): { embed?: { tokenWeights: Float32Array } } {
+    return this.weights ? { embed: { tokenWeights: this.weights.weights } } : {};
+  }
+
+  /** Post-processes `modelVectors` (the model's unit rows) and stores them with the documents. */
+  private async addEmbedded(
+    embedder: Embedder,
+    checked: readonly SearchDocument[],
+    modelVectors: Float32Array,
+  ): Promise<AddReport> {
+    const data = this.fitted ? await applyVectorTransform(this.fitted, modelVectors) : modelVectors;
+    const dimension = this.fitted?.outputDimension ?? modelVectors.length / Math.max(checked.length, 1);
     if (!this.vectors) this.vectors = await this.makeVectors(dimension);
     this.vectors.add(
       checked.map((d) => d.id),
@@ -292,8 +382,12 @@ export class SearchIndex {
   private async denseSearch(text: string, k: number): Promise<{ id: string; score: number }[]> {
     const embedder = this.requireEmbedder('search by meaning');
     if (!this.vectors || this.size === 0) return [];
-    const { data } = await embedInBatches(embedder, [text], { dimension: this.vectors.dimension });
-    const [hits] = await this.vectors.search(data, Math.min(k, this.size));
+    const { data } = await embedInBatches(embedder, [text], {
+      dimension: this.modelDimension!,
+      ...this.embedOptions(),
+    });
+    const query = this.fitted ? await applyVectorTransform(this.fitted, data) : data;
+    const [hits] = await this.vectors.search(query, Math.min(k, this.size));
     return hits ?? [];
   }
 
@@ -330,4 +424,18 @@ export class SearchIndex {
       this.bm25.add(doc.id, doc.text);
     }
   }
+}
+
+/** Each document's token ids and the vocabulary size, from an embedder that can weight tokens. */
+function tokenIdsOf(
+  embedder: Embedder,
+  documents: readonly SearchDocument[],
+): { ids: number[][]; vocabSize: number } {
+  const { tokenIds, vocabSize } = embedder;
+  if (!tokenIds || vocabSize === undefined)
+    throw new SearchError(
+      'SEARCH_INVALID',
+      `token weighting needs an embedder that tokenises (tokenIds, vocabSize); '${embedder.identity.name}' does not`,
+    );
+  return { ids: documents.map((d) => tokenIds.call(embedder, d.text)), vocabSize };
 }

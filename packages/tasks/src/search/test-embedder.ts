@@ -39,3 +39,49 @@ export function hashEmbedder(
   };
   return embedder;
 }
+
+/** Fixed vectors by text (for hand-computed examples); an unknown text is an error. */
+export function tableEmbedder(
+  table: Record<string, readonly number[]>,
+  identity: ModelIdentity = { name: 'table', fingerprint: 'table-fingerprint' },
+): Embedder {
+  return {
+    identity,
+    async embed(texts: readonly string[]) {
+      return texts.map((text) => {
+        const v = table[text];
+        if (!v) throw new Error(`tableEmbedder: no vector for '${text}'`);
+        return Float32Array.from(v);
+      });
+    },
+  };
+}
+
+/**
+ * Words as one-hot vectors over a fixed vocabulary, a text the (token-weighted) mean of its
+ * words' — an embedder that tokenises, for token-weight examples worked by hand.
+ */
+export function oneHotEmbedder(vocabulary: readonly string[]): Embedder {
+  const idOf = new Map(vocabulary.map((w, i) => [w, i]));
+  const tokenIds = (text: string) =>
+    text.split(' ').map((w) => {
+      const id = idOf.get(w);
+      if (id === undefined) throw new Error(`oneHotEmbedder: '${w}' is not in the vocabulary`);
+      return id;
+    });
+  return {
+    identity: { name: 'one-hot', fingerprint: 'one-hot-fingerprint' },
+    vocabSize: vocabulary.length,
+    tokenIds,
+    async embed(texts, options) {
+      return texts.map((text) => {
+        const v = new Float32Array(vocabulary.length);
+        const ids = tokenIds(text);
+        const weight = (id: number) => options?.tokenWeights?.[id] ?? 1;
+        const total = ids.reduce((s, id) => s + weight(id), 0);
+        for (const id of ids) v[id]! += weight(id) / total;
+        return v;
+      });
+    },
+  };
+}
