@@ -4,9 +4,12 @@
 // - W2 (mini-GPT train step, batch 512 × 20) and W5 (BERT-base forward, 1 × 128) of
 //   ../shared/bench/WORKLOADS.md with the fused kernels hidden ("before") and shown
 //   ("after"), alternating so load drifts hit both alike. W2 as specified trains with
-//   attention dropout 0.1, which keeps nn on the composition (dropout acts on the
-//   probabilities); a W2 row with attention dropout 0 shows the fused path in training.
-// The nn, trainer and tensor-core sources are imported by path (no extra dependency).
+//   attention dropout 0.1, which the fused kernels apply in place (a hashed mask); a W2
+//   row with attention dropout 0 shows the kernels without it.
+// - W5 once more, side by side in one run: the cpu backend, webgpu without the fused
+//   kernels, and the fused kernels with 1 and with the plan's rows per thread.
+// ATTENTION_PARTS=op,w2,w5 picks parts (default all). The nn, trainer and tensor-core
+// sources are imported by path (no extra dependency).
 import { loadavg } from 'node:os';
 import { formatTable } from '@tensorlm/bench-harness';
 import {
@@ -33,24 +36,38 @@ import {
 import { BertModel, bertConfig, GPT2LMHeadModel, MASKED_SCORE } from '../../nn/src/index.js';
 import { AdamW } from '../../trainer/src/index.js';
 import type { WebGPUBackend } from '../src/index.js';
+import { attentionScheduleOverride } from '../src/kernels/attention/index.js';
+
+const parts = new Set((process.env.ATTENTION_PARTS ?? 'op,w2,w5').split(','));
 
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
 
-/** Median ms of `run` after a warm-up: `reps` timed runs, fewer once `capMs` has passed. */
+/**
+ * Median ms of `run` after a warm-up: `reps` timed runs, fewer once `capMs` has passed.
+ * `lastCpuMs` keeps the median CPU time of this process (llvmpipe's threads included)
+ * over the same runs: on a machine others load, wall time grows with their load, CPU
+ * time much less.
+ */
+let lastCpuMs = 0;
 async function timed(run: () => Promise<void>, reps = 5, capMs = 30_000): Promise<number> {
   await run();
   const samples: number[] = [];
+  const cpu: number[] = [];
   const t0 = performance.now();
   do {
     const t = performance.now();
+    const c = process.cpuUsage();
     await run();
+    const used = process.cpuUsage(c);
     samples.push(performance.now() - t);
+    cpu.push((used.user + used.system) / 1000);
   } while (samples.length < reps && performance.now() - t0 < capMs);
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  lastCpuMs = median(cpu);
+  return median(samples);
 }
 
 /** Registers (once) the same device without the fused attention kernels: the "before" backend. */
@@ -77,6 +94,13 @@ export async function runAttentionBench(): Promise<void> {
   console.log(`\nfused attention on ${gpu.describe().device}; load average at start ${load()}`);
 
   // The op alone ---------------------------------------------------------------------
+  if (parts.has('op')) await opBench(use);
+  if (parts.has('w2')) await w2Bench(gpu, use);
+  if (parts.has('w5')) await w5SideBySide(before);
+  console.log(`load average at end ${load()}`);
+}
+
+async function opBench(use: (fused: boolean) => Promise<unknown>): Promise<void> {
   const shapes = [
     {
       name: 'GPT-2 train 2×12×256², D64, causal',
@@ -163,8 +187,10 @@ export async function runAttentionBench(): Promise<void> {
     for (const side of [sides.fused, sides.plain]) for (const x of Object.values(side)) x.dispose();
   }
   console.log(formatTable(opRows));
+}
 
-  // W2 and W5 before / after ------------------------------------------------------------
+/** W2 before / after the fused kernels, with and without attention dropout. */
+async function w2Bench(gpu: WebGPUBackend, use: (fused: boolean) => Promise<unknown>): Promise<void> {
   const modelRows: (string | number)[][] = [
     ['workload', 'before (composed)', 'after (fused)', 'after / before', 'load'],
   ];
@@ -234,46 +260,76 @@ export async function runAttentionBench(): Promise<void> {
   };
   await w2(0.1);
   await w2(0);
+  console.log(formatTable(modelRows));
+}
 
-  {
-    const length = 128;
-    const [before, after] = await alternate(
-      () => {
-        manualSeed(0);
-        const model = new BertModel(bertConfig('bert-base-uncased')).eval();
-        const ids = tensor(
-          Int32Array.from({ length }, (_, i) => (i * 7919) % 30522),
-          [1, length],
-          { dtype: 'i32' },
-        );
-        return {
-          run: async () => {
-            const probe = tidy(() => slice(model.forward(ids).lastHiddenState, [0, -1]));
-            await probe.data();
-            probe.dispose();
-          },
-          dispose: () => {
-            ids.dispose();
-            model.dispose();
-          },
-        };
-      },
-      1,
-      3,
-    );
-    modelRows.push([
-      'W5 BERT-base forward 1 × 128, sequences/s',
-      before.toFixed(3),
-      after.toFixed(3),
-      `${(after / before).toFixed(2)}×`,
-      load(),
+/** A BERT-base forward (W5) on the current backend: build, run, dispose. */
+function bertForward(): { run: () => Promise<void>; dispose: () => void } {
+  const length = 128;
+  manualSeed(0);
+  const model = new BertModel(bertConfig('bert-base-uncased')).eval();
+  const ids = tensor(
+    Int32Array.from({ length }, (_, i) => (i * 7919) % 30522),
+    [1, length],
+    { dtype: 'i32' },
+  );
+  return {
+    run: async () => {
+      const probe = tidy(() => slice(model.forward(ids).lastHiddenState, [0, -1]));
+      await probe.data();
+      probe.dispose();
+    },
+    dispose: () => {
+      ids.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * W5 in sequences/s on cpu and on webgpu three ways, in one run: the webgpu variants
+ * alternate twice (best of each), the cpu backend (seconds a forward) runs once between.
+ */
+async function w5SideBySide(withoutAttention: string): Promise<void> {
+  const variants: { name: string; backend: string; rows: number | null }[] = [
+    { name: 'webgpu, composed attention', backend: withoutAttention, rows: null },
+    { name: 'webgpu, fused, 1 query row per thread', backend: 'webgpu', rows: 1 },
+    { name: "webgpu, fused, the plan's rows per thread", backend: 'webgpu', rows: null },
+  ];
+  const best = new Map<string, number>();
+  const cpuSeconds = new Map<string, number>();
+  const measureOn = async (name: string, backend: string, rows: number | null, reps: number) => {
+    await setBackend(backend);
+    attentionScheduleOverride.rowsPerThread = rows;
+    const forward = bertForward();
+    const perSecond = 1000 / (await timed(forward.run, reps, 60_000));
+    forward.dispose();
+    attentionScheduleOverride.rowsPerThread = null;
+    if (perSecond > (best.get(name) ?? 0)) cpuSeconds.set(name, lastCpuMs / 1000);
+    best.set(name, Math.max(best.get(name) ?? 0, perSecond));
+  };
+  for (const round of [0, 1]) {
+    for (const v of variants) await measureOn(v.name, v.backend, v.rows, 3);
+    if (round === 0) await measureOn('cpu', 'cpu', null, 2);
+  }
+  const cpu = best.get('cpu')!;
+  const rows: (string | number)[][] = [
+    ['W5 BERT-base forward 1 × 128', 'sequences/s', '× cpu', 'CPU s a forward (all threads)'],
+  ];
+  for (const name of ['cpu', ...variants.map((v) => v.name)]) {
+    rows.push([
+      name,
+      best.get(name)!.toFixed(3),
+      `${(best.get(name)! / cpu).toFixed(2)}×`,
+      cpuSeconds.get(name)!.toFixed(2),
     ]);
   }
-  console.log(formatTable(modelRows));
-  console.log(`load average at end ${load()}`);
+  console.log(formatTable(rows));
+  console.log(`load average after W5 ${load()}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  await import('@tensorlm/backend-cpu');
   await import('../src/index.js');
   await runAttentionBench();
   process.exit(0);

@@ -32,6 +32,7 @@ export {
   LOGICAL_OPS,
   PRIMITIVE_KERNEL_NAMES,
 } from './backend/backend.js';
+export * as attentionDropout from './backend/fused/defaults/attention-dropout.js';
 export { composedKernels, fusedKernelsOf, withoutFusedKernels } from './backend/fused/index.js';
 export {
   type BackendRegistration,

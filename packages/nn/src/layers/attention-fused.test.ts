@@ -1,6 +1,7 @@
 // GPT and BERT on a backend with a fused attention kernel: they route through
-// tensor-core's attention op when no weights are asked for (and dropout is off), and
-// the composition that returns weights otherwise, with the same numbers either way.
+// tensor-core's attention op when no weights are asked for (attention dropout in
+// training included), and the composition that returns weights otherwise, with the
+// same numbers either way.
 // The "fused" kernel here is tensor-core's composed default, counted, on the CPU.
 import '@tensorlm/backend-cpu';
 import {
@@ -27,6 +28,7 @@ const calls = {
   forward: 0,
   backward: 0,
   last: null as null | { causal: boolean; pastLength: number; bias: boolean },
+  dropouts: [] as { p: number; seed: number }[],
 };
 
 registerBackend({
@@ -41,6 +43,7 @@ registerBackend({
     backend.attention = (...args) => {
       calls.forward++;
       calls.last = { causal: args[4].causal, pastLength: args[4].pastLength, bias: args[3] !== null };
+      calls.dropouts.push({ p: args[4].dropout, seed: args[4].dropoutSeed });
       return composedKernels.attention(backend, ...args);
     };
     backend.attentionBackward = (...args) => {
@@ -120,6 +123,39 @@ describe('attention through the fused op', () => {
       expect(maxAbsDiff(await g.data(), await composed[i]!.data())).toBeLessThan(1e-5);
     }
     for (const t of [...fused, ...composed]) t.dispose();
+    model.dispose();
+  });
+
+  it('GPT training with attention dropout runs the op forward and backward; eval passes no dropout', async () => {
+    const model = new GPT2LMHeadModel({ ...TINY_GPT, attnPdrop: 0.3, residPdrop: 0, embdPdrop: 0 });
+    randomizeWeights(model, 904);
+    const lossWith = async (seed: number) => {
+      manualSeed(seed);
+      const loss = tidy(() => {
+        model.zeroGrad();
+        const out = model.forward(i32([[1, 2, 3, 4, 5, 6, 7]]), { targets: i32([[2, 3, 4, 5, 6, 7, 8]]) });
+        out.loss!.backward();
+        return out.loss!;
+      });
+      const value = await loss.item();
+      loss.dispose();
+      return value;
+    };
+    model.train();
+    [calls.forward, calls.backward, calls.dropouts] = [0, 0, []];
+    const first = await lossWith(5);
+    expect([calls.forward, calls.backward]).toEqual([TINY_GPT.nLayer, TINY_GPT.nLayer]);
+    // p reaches the op with a u32 seed per layer, drawn from the default random stream.
+    expect(calls.dropouts.map((d) => d.p)).toEqual(new Array(TINY_GPT.nLayer).fill(0.3));
+    expect(new Set(calls.dropouts.map((d) => d.seed)).size).toBe(TINY_GPT.nLayer);
+    for (const { seed } of calls.dropouts)
+      expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
+    expect(await lossWith(5)).toBe(first);
+    expect(await lossWith(6)).not.toBe(first);
+    model.eval();
+    calls.dropouts = [];
+    tidy(() => model.forward(i32([[1, 2, 3]])).logits);
+    expect(calls.dropouts.map((d) => d.p)).toEqual(new Array(TINY_GPT.nLayer).fill(0));
     model.dispose();
   });
 

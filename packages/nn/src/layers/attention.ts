@@ -117,11 +117,12 @@ export interface AttentionOptions {
   dropoutP?: number;
   training?: boolean;
   /**
-   * Return the (B, nh, T, S) probabilities (default true). Without them, without active
-   * dropout, and on a backend with a fused attention kernel, tensor-core's attention op
-   * runs, which never materialises the scores. Elsewhere the composition below runs
-   * (on such backends it is as fast as the op's composed default, and bit-identical to
-   * the path that returns weights).
+   * Return the (B, nh, T, S) probabilities (default true). Without them, on a backend
+   * with a fused attention kernel, tensor-core's attention op runs (dropout included),
+   * which never materialises the scores. Elsewhere the composition below runs (on such
+   * backends it is as fast as the op's composed default, and bit-identical to the path
+   * that returns weights). The two draw different dropout masks from the same seed: the
+   * op hashes (seed, head, query, key), the composition draws `dropout`'s uniforms.
    */
   needWeights?: boolean;
 }
@@ -152,10 +153,16 @@ export function scaledDotProductAttention(
   v: Tensor,
   options: AttentionOptions = {},
 ): AttentionResult {
-  const dropoutActive = (options.dropoutP ?? 0) > 0 && (options.training ?? false);
-  if (options.needWeights === false && !dropoutActive && typeof q.backend.attention === 'function') {
+  const dropoutP = options.training ? (options.dropoutP ?? 0) : 0;
+  if (options.needWeights === false && dropoutP < 1 && typeof q.backend.attention === 'function') {
     // Same numerics as below: masked scores are the lowest f32 (a fully masked row is uniform).
-    return { output: attentionOp(q, k, v, opMaskOptions(options.mask ?? null, q, k)), weights: null };
+    // Dropout acts inside the op (a hashed mask the backward regenerates, seeded from the
+    // default random stream), so training keeps the fused kernels too.
+    const drop = dropoutP > 0 ? { dropout: dropoutP } : {};
+    return {
+      output: attentionOp(q, k, v, { ...opMaskOptions(options.mask ?? null, q, k), ...drop }),
+      weights: null,
+    };
   }
   const hs = q.shape.at(-1)!;
   let att = matmul(q, k, { transposeB: true }).mul(1 / Math.sqrt(hs)); // (B, nh, T, S)

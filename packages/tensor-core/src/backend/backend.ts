@@ -140,6 +140,15 @@ export interface AttentionParams {
   readonly causal: boolean;
   readonly pastLength: number;
   /**
+   * Attention dropout's probability p in [0, 1) (0: none). Probability (head, i, j) is
+   * kept, times 1/(1 − p), iff fused/defaults/attention-dropout.ts's hash of
+   * (dropoutSeed, b·H + h, i, j) reaches ⌊p·2³²⌋; the backward pass regenerates the same
+   * mask. The row statistics stay those of the softmax before dropout.
+   */
+  readonly dropout: number;
+  /** The u32 seed of the dropout mask (read only when dropout > 0). */
+  readonly dropoutSeed: number;
+  /**
    * Whether a backward pass may follow (the op records a gradient). When false, a kernel
    * may skip the row statistics and return empty storages for rowMax and rowSum.
    */

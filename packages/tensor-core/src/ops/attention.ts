@@ -2,13 +2,15 @@
 // with PyTorch's bool-mask convention inverted to "true = not allowed", as tensorlm's
 // masks are): softmax(scale·q·kᵀ, masked)·v. The forward kernel (fused, or composed by
 // default) saves each row's softmax max and sum; the backward recomputes the
-// probabilities from them instead of keeping the (T, S) matrix alive.
+// probabilities from them instead of keeping the (T, S) matrix alive. Attention
+// dropout, likewise, is a hash the backward recomputes rather than a stored mask.
 import { z } from 'zod';
 import type { AttentionParams } from '../backend/backend.js';
 import { MASKED_SCORE } from '../backend/fused/defaults/attention.js';
 import { fused } from '../backend/fused/index.js';
 import { TensorError } from '../errors.js';
-import { isGradEnabled, noGrad } from '../tensor/engine.js';
+import { keyFromSeed, randomBits } from '../random/counter-rng.js';
+import { engine, isGradEnabled, noGrad } from '../tensor/engine.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { parseOrThrow } from '../zod-issues.js';
@@ -22,6 +24,8 @@ const attentionOptions = z.object({
   causal: z.boolean().default(false),
   pastLength: z.number().int().nonnegative().optional(),
   scale: z.number().finite().optional(),
+  dropout: z.number().min(0).lt(1).default(0),
+  dropoutSeed: z.number().int().min(0).max(0xffffffff).optional(),
 });
 
 export interface AttentionOpOptions {
@@ -41,6 +45,22 @@ export interface AttentionOpOptions {
   mask?: Tensor | null;
   /** Multiplies q·kᵀ; default 1/√D. */
   scale?: number;
+  /**
+   * Dropout on the attention probabilities, p in [0, 1) (default 0): each is zeroed with
+   * probability p and the rest scaled by 1/(1 − p), as torch's `dropout_p`. Pass it only
+   * in training. The mask is a hash of (dropoutSeed, b·H + h, i, j)
+   * (backend/fused/defaults/attention-dropout.ts), so it costs no memory and every
+   * backend draws the same one.
+   */
+  dropout?: number;
+  /** The mask's u32 seed; default one draw from the default random stream (manualSeed). */
+  dropoutSeed?: number;
+}
+
+/** A u32 dropout seed from the default random stream, so manualSeed makes runs repeat. */
+function drawDropoutSeed(): number {
+  const { seed, offset } = engine.nextRandom('uniform', 1);
+  return randomBits(keyFromSeed(seed), offset >>> 0, Math.floor(offset / 4294967296) >>> 0) >>> 0;
 }
 
 /** The masks as one f32 bias (B|1, H|1, T|1, S|1): MASKED_SCORE where masked, else the additive value. */
@@ -102,7 +122,13 @@ export function scaledDotProductAttention(
   const op = 'scaledDotProductAttention';
   const parsed = parseOrThrow(
     attentionOptions,
-    { causal: options.causal, pastLength: options.pastLength, scale: options.scale },
+    {
+      causal: options.causal,
+      pastLength: options.pastLength,
+      scale: options.scale,
+      dropout: options.dropout,
+      dropoutSeed: options.dropoutSeed,
+    },
     'options',
     (message) => new TensorError(op, message),
   );
@@ -137,6 +163,8 @@ export function scaledDotProductAttention(
     scale: parsed.scale ?? 1 / Math.sqrt(d),
     causal: parsed.causal,
     pastLength,
+    dropout: parsed.dropout,
+    dropoutSeed: parsed.dropout > 0 ? (parsed.dropoutSeed ?? drawDropoutSeed()) : 0,
     // Statistics only when a backward pass may follow (set below).
     saveStats: false,
   };

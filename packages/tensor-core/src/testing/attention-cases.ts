@@ -1,9 +1,12 @@
 // Conformance cases for scaledDotProductAttention: the forward output and the q, k and
 // v gradients against the f64 reference (attention-reference.ts), over causal masks
 // with and without a KV-cache offset, key padding, bool and additive masks, a fully
-// masked row, head sizes 16/32/64, several (batch, head) pairs, and lengths that are
-// not multiples of any tile. Run on every backend with its fused kernels and with the
+// masked row, head sizes 16/32/64, several (batch, head) pairs, lengths that are not
+// multiples of any tile, and attention dropout (the reference draws the same hashed
+// mask; its statistics and p = 0 are checked apart). Run on every backend with its fused kernels and with the
 // composed defaults (see conformance.ts).
+
+import { dropoutKeeps } from '../backend/fused/defaults/attention-dropout.js';
 import * as T from '../index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { assert, assertClose, assertShape, assertThrows, hashString, seededRandom } from './assert.js';
@@ -31,6 +34,8 @@ export interface AttentionCase {
   /** (b, s) → key is padding. */
   readonly keyPadding?: (b: number, j: number) => boolean;
   readonly mask?: MaskSpec;
+  /** Attention dropout with an explicit seed. */
+  readonly dropout?: { readonly p: number; readonly seed: number };
 }
 
 export const attentionCases: readonly AttentionCase[] = [
@@ -122,6 +127,37 @@ export const attentionCases: readonly AttentionCase[] = [
     mask: { shape: [33, 33], dtype: 'bool', value: ([i, j]) => ((i! * 7 + j! * 3) % 5 === 0 ? 1 : 0) },
     keyPadding: (_, j) => j === 32,
   },
+  {
+    name: 'dropout 0.3, causal self-attention over T = S = 70 (past one 64-row tile), D32',
+    b: 2,
+    h: 2,
+    t: 70,
+    s: 70,
+    d: 32,
+    causal: true,
+    dropout: { p: 0.3, seed: 12_345 },
+  },
+  {
+    name: 'dropout 0.5 with key padding and a fully padded batch row (uniform rows dropped too), D16',
+    b: 2,
+    h: 3,
+    t: 9,
+    s: 13,
+    d: 16,
+    keyPadding: (b, j) => b === 1 || j >= 10,
+    dropout: { p: 0.5, seed: 4_000_000_000 },
+  },
+  {
+    name: 'dropout 0.1 with a KV cache: 6 new queries after 5 cached keys and a bool mask, D64',
+    b: 1,
+    h: 2,
+    t: 6,
+    s: 11,
+    d: 64,
+    causal: true,
+    mask: { shape: [1, 1, 6, 11], dtype: 'bool', value: ([, , i, j]) => (i === 2 && j === 1 ? 1 : 0) },
+    dropout: { p: 0.1, seed: 3 },
+  },
 ];
 
 function strides(shape: readonly number[]): number[] {
@@ -162,6 +198,7 @@ function problemOf(c: AttentionCase): AttentionProblem {
       ? Array.from({ length: c.b * c.s }, (_, f) => c.keyPadding!(Math.floor(f / c.s), f % c.s))
       : null,
     bias,
+    dropout: c.dropout ?? null,
   };
 }
 
@@ -200,6 +237,7 @@ export async function runAttentionCase(c: AttentionCase): Promise<void> {
         ...(c.scale === undefined ? {} : { scale: c.scale }),
         mask,
         keyPaddingMask,
+        ...(c.dropout ? { dropout: c.dropout.p, dropoutSeed: c.dropout.seed } : {}),
       };
       // Without a gradient to record the kernels may skip the row statistics: same output.
       const inference = T.noGrad(() => T.scaledDotProductAttention(q, k, v, options)).keep();
@@ -234,6 +272,87 @@ export async function runAttentionCase(c: AttentionCase): Promise<void> {
   }
 }
 
+/**
+ * Attention dropout's mask read back through the op: with q = k = 0 every probability
+ * is 1/S, and with v the (S, S) identity (D = S) the output is Z/S, Z the dropout
+ * factors. Checks that Z is exactly the hash's mask scaled by 1/(1 − p) (forward and
+ * the no-grad forward), that the kept fraction is 1 − p within 5 standard deviations
+ * of a binomial (n = B·H·T·S = 32,768), that p = 0 equals no dropout bit for bit, that
+ * a seed repeats and another seed differs, and that manualSeed makes a default seed repeat.
+ */
+export async function checkAttentionDropout(): Promise<void> {
+  const [b, h, t, s] = [2, 4, 64, 64];
+  const p = 0.3;
+  const seed = 2_024;
+  const kept: Tensor[] = [];
+  try {
+    const q = T.zeros([b, h, t, s]);
+    const eye = T.tensor(
+      Array.from({ length: b * h * s * s }, (_, f) => (Math.floor(f / s) % s === f % s ? 1 : 0)),
+      [b, h, s, s],
+    );
+    kept.push(q, eye);
+    const withGrad = T.tidy(() => {
+      const qq = T.zeros([b, h, t, s], { requiresGrad: true });
+      const out = T.scaledDotProductAttention(qq, qq, eye, { dropout: p, dropoutSeed: seed });
+      T.sum(out).backward();
+      return out;
+    });
+    const inference = T.scaledDotProductAttention(q, q, eye, { dropout: p, dropoutSeed: seed });
+    kept.push(withGrad, inference);
+    let keptCount = 0;
+    for (const [label, out] of [
+      ['forward', withGrad],
+      ['no-grad forward', inference],
+    ] as const) {
+      const z = await out.data();
+      const expected = new Float64Array(z.length);
+      keptCount = 0;
+      for (let head = 0; head < b * h; head++)
+        for (let i = 0; i < t; i++)
+          for (let j = 0; j < s; j++) {
+            const keeps = dropoutKeeps(p, seed, head, i, j);
+            keptCount += keeps ? 1 : 0;
+            expected[(head * t + i) * s + j] = keeps ? 1 / (s * (1 - p)) : 0;
+          }
+      assertClose(z, expected, { rtol: 1e-5, atol: 1e-7 }, `dropout mask through the ${label}`);
+    }
+    const n = b * h * t * s;
+    const bound = 5 * Math.sqrt((p * (1 - p)) / n);
+    assert(
+      Math.abs(keptCount / n - (1 - p)) <= bound,
+      `kept fraction ${keptCount / n} is not 1 − p = ${1 - p} within ${bound.toFixed(4)}`,
+    );
+
+    T.manualSeed(7);
+    const x = T.randn([b, 2, 10, 8], { seed: 5 });
+    kept.push(x);
+    const data = (options: T.AttentionOpOptions) => {
+      const out = T.scaledDotProductAttention(x, x, x, { causal: true, ...options });
+      kept.push(out);
+      return out.data();
+    };
+    const plain = Array.from(await data({}));
+    assert(
+      JSON.stringify(Array.from(await data({ dropout: 0, dropoutSeed: 9 }))) === JSON.stringify(plain),
+      'dropout 0 is not exactly no dropout',
+    );
+    const once = Array.from(await data({ dropout: 0.2, dropoutSeed: 9 }));
+    const again = Array.from(await data({ dropout: 0.2, dropoutSeed: 9 }));
+    const other = Array.from(await data({ dropout: 0.2, dropoutSeed: 10 }));
+    assert(JSON.stringify(once) === JSON.stringify(again), 'the same dropout seed gave another output');
+    assert(JSON.stringify(once) !== JSON.stringify(other), 'two dropout seeds gave the same output');
+    assert(JSON.stringify(once) !== JSON.stringify(plain), 'dropout 0.2 changed nothing');
+    T.manualSeed(7);
+    const first = Array.from(await data({ dropout: 0.2 }));
+    T.manualSeed(7);
+    const second = Array.from(await data({ dropout: 0.2 }));
+    assert(JSON.stringify(first) === JSON.stringify(second), 'manualSeed did not repeat the default seed');
+  } finally {
+    for (const x of kept) x.dispose();
+  }
+}
+
 /** The op's refusals, each naming what is wrong, on the current backend. */
 export function checkAttentionErrors(): void {
   const q = T.zeros([1, 2, 3, 4]);
@@ -263,6 +382,13 @@ export function checkAttentionErrors(): void {
       'mask shape',
     ],
     [() => T.scaledDotProductAttention(q, k, k, { pastLength: -1 }), /pastLength/, 'pastLength'],
+    [() => T.scaledDotProductAttention(q, k, k, { dropout: 1 }), /options: dropout: /, 'dropout 1'],
+    [() => T.scaledDotProductAttention(q, k, k, { dropout: -0.1 }), /options: dropout: /, 'dropout < 0'],
+    [
+      () => T.scaledDotProductAttention(q, k, k, { dropout: 0.1, dropoutSeed: 2 ** 32 }),
+      /options: dropoutSeed: /,
+      'dropout seed',
+    ],
   ];
   try {
     for (const [run, pattern, label] of cases) T.tidy(() => assertThrows(run, pattern, label));

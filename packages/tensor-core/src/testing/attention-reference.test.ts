@@ -47,6 +47,35 @@ describe('f64 attention reference', () => {
     }
   });
 
+  it('with dropout, gradients still match finite differences and dropped probabilities pass nothing', () => {
+    const dropped: AttentionProblem = { ...problem, dropout: { p: 0.4, seed: 7 } };
+    const random = seededRandom(6);
+    const draw = (n: number) => Array.from({ length: n }, () => random() * 2 - 1);
+    const [q, k, v, w] = [draw(18), draw(24), draw(24), draw(18)];
+    const loss = (qq: number[], kk: number[], vv: number[]) =>
+      attentionForward(dropped, qq, kk, vv).reduce((acc, o, i) => acc + o * w[i]!, 0);
+    const grads = attentionBackward(dropped, q, k, v, w);
+    for (const [which, analytic] of [
+      [0, grads.dq],
+      [1, grads.dk],
+      [2, grads.dv],
+    ] as const) {
+      const inputs = [q, k, v];
+      for (let e = 0; e < inputs[which]!.length; e++) {
+        const shifted = (delta: number) => {
+          const moved = inputs.map((x, i) => (i === which ? x.map((y, j) => (j === e ? y + delta : y)) : x));
+          return loss(moved[0]!, moved[1]!, moved[2]!);
+        };
+        expect(analytic[e]).toBeCloseTo((shifted(1e-6) - shifted(-1e-6)) / 2e-6, 7);
+      }
+    }
+    // Not the same function as without dropout, and p = 0 is exactly no dropout.
+    const plain = attentionForward(problem, q, k, v);
+    expect(Array.from(attentionForward(dropped, q, k, v))).not.toEqual(Array.from(plain));
+    const zero = attentionForward({ ...problem, dropout: { p: 0, seed: 7 } }, q, k, v);
+    expect(Array.from(zero)).toEqual(Array.from(plain));
+  });
+
   it('a fully masked row averages v uniformly; a causal first query copies v_0', () => {
     const p: AttentionProblem = {
       ...problem,

@@ -18,6 +18,7 @@ import {
 } from './assert.js';
 import {
   attentionCases,
+  checkAttentionDropout,
   checkAttentionErrors,
   checkAttentionMemory,
   runAttentionCase,
@@ -222,6 +223,10 @@ export function runBackendConformance(options: ConformanceOptions): void {
       it('refuses bad shapes, masks and lengths, naming the option', async () => {
         await use();
         checkAttentionErrors();
+      });
+      it('dropout: the hashed mask, kept fraction ≈ 1 − p, scaling 1/(1 − p), p = 0 is no dropout, seeds repeat', async () => {
+        await use();
+        await checkAttentionDropout();
       });
       it('forward and backward in a tidy leave no tensor or device memory behind', async () => {
         await use();

@@ -17,29 +17,51 @@ import {
 import { attentionReference, seededRandom } from '@tensorlm/tensor-core/testing';
 import { describe, expect, it } from 'vitest';
 import { createWebGPUBackend, type WebGPUBackend } from '../../index.js';
-import { attentionTiles, biasStrides, unsupportedReason } from './plan.js';
+import {
+  attentionScheduleOverride,
+  attentionTiles,
+  biasStrides,
+  rowsPerThread,
+  unsupportedReason,
+} from './plan.js';
 import { unrollColumns } from './shaders.js';
 
 describe('attention tile plan', () => {
   it('fits two tiles of D floats in workgroup storage and shrinks the workgroup for few rows', () => {
+    const one = (threads: number) => ({ threads, rowsPerThread: 1 });
     expect(attentionTiles(256, 256, 64, 16_384)).toEqual({
-      queryRows: 64,
+      forward: one(64),
+      dq: one(64),
+      dkv: one(64),
       keyTile: 32,
-      keyRows: 64,
       queryTile: 16,
     });
     expect(attentionTiles(1, 37, 128, 16_384)).toEqual({
-      queryRows: 8,
+      forward: one(8),
+      dq: one(8),
+      dkv: one(64),
       keyTile: 16,
-      keyRows: 64,
       queryTile: 8,
     });
-    expect(attentionTiles(20, 20, 16, 49_152)).toEqual({
-      queryRows: 32,
+    expect(attentionTiles(20, 20, 16, 49_152)).toMatchObject({
+      forward: one(32),
+      dkv: one(32),
       keyTile: 64,
-      keyRows: 32,
       queryTile: 64,
     });
+  });
+
+  it('gives each thread of a software adapter up to 4 rows within 512 private floats', () => {
+    // D64: the forward keeps q and an accumulator (2 rows of D), dQ 3, dK/dV 4.
+    expect(attentionTiles(128, 20, 64, 32_768, true)).toMatchObject({
+      forward: { threads: 32, rowsPerThread: 4 },
+      dq: { threads: 64, rowsPerThread: 2 },
+      dkv: { threads: 16, rowsPerThread: 2 },
+    });
+    expect(rowsPerThread(4, 16, true)).toBe(4);
+    expect(rowsPerThread(2, 128, true)).toBe(2);
+    expect(rowsPerThread(4, 256, true)).toBe(1);
+    expect(rowsPerThread(2, 16, false)).toBe(1);
   });
 
   it('leaves head sizes past 256 and oversized heads to the composed path', () => {
@@ -76,6 +98,7 @@ interface Problem {
   s: number;
   d: number;
   causal: boolean;
+  dropout?: { p: number; seed: number };
 }
 
 /** Runs the op with gradients on `backend` and checks all four results against the f64 reference. */
@@ -95,6 +118,7 @@ async function checkAgainstReference(backendName: string, pr: Problem): Promise<
     pastLength: pr.s - pr.t,
     keyPadding: null,
     bias: null,
+    dropout: pr.dropout ?? null,
   };
   const expected = attentionReference.attentionForward(problem, qv, kv, vv);
   const grads = attentionReference.attentionBackward(problem, qv, kv, vv, w);
@@ -105,7 +129,8 @@ async function checkAgainstReference(backendName: string, pr: Problem): Promise<
     const k = tensor(kv, [pr.b, pr.h, pr.s, pr.d], { ...on, requiresGrad: true }).keep();
     const v = tensor(vv, [pr.b, pr.h, pr.s, pr.d], { ...on, requiresGrad: true }).keep();
     inputs.push(q, k, v);
-    const out = scaledDotProductAttention(q, k, v, { causal: pr.causal });
+    const dropout = pr.dropout ? { dropout: pr.dropout.p, dropoutSeed: pr.dropout.seed } : {};
+    const out = scaledDotProductAttention(q, k, v, { causal: pr.causal, ...dropout });
     sum(mul(out, tensor(w, out.shape, on))).backward();
     return [out, q.grad!, k.grad!, v.grad!].map((t) => t.keep());
   }) as Tensor[];
@@ -142,5 +167,38 @@ describe('fused attention on the device', () => {
     // 1 KiB bindings hold 2 heads of 6 × 16 floats: 6 heads take 3 windows per dispatch.
     const gpu = await checkAgainstReference(SMALL_BINDINGS, { b: 2, h: 3, t: 5, s: 6, d: 16, causal: true });
     expect([...gpu.runtime.pipelines.keys()].some((k) => k.startsWith('attention:dkv:16:'))).toBe(true);
+    // Dropout hashes the global head index b·H + h, also in windows after the first.
+    await checkAgainstReference(SMALL_BINDINGS, {
+      ...{ b: 2, h: 3, t: 5, s: 6, d: 16, causal: true },
+      dropout: { p: 0.4, seed: 77 },
+    });
+  });
+
+  it("runs each other schedule of rows per thread (a GPU's 1, and 2) to the same results", async () => {
+    for (const rows of [1, 2]) {
+      attentionScheduleOverride.rowsPerThread = rows;
+      try {
+        const gpu = await checkAgainstReference('webgpu', {
+          ...{ b: 1, h: 2, t: 70, s: 70, d: 16, causal: true },
+          dropout: { p: 0.2, seed: 5 },
+        });
+        const keys = [...gpu.runtime.pipelines.keys()];
+        expect(keys.some((k) => k.startsWith('attention:forward:16:') && k.endsWith(`:${rows}`))).toBe(true);
+        expect(keys.some((k) => new RegExp(`^attention:dkv:16:\\d+:\\d+:${rows}:`).test(k))).toBe(true);
+      } finally {
+        attentionScheduleOverride.rowsPerThread = null;
+      }
+    }
+  });
+
+  it('regenerates the dropout mask in the forward, dQ and dK/dV pipelines (no mask stored)', async () => {
+    const gpu = await checkAgainstReference('webgpu', {
+      ...{ b: 2, h: 2, t: 37, s: 37, d: 16, causal: false },
+      dropout: { p: 0.25, seed: 31 },
+    });
+    const keys = [...gpu.runtime.pipelines.keys()];
+    expect(keys.some((k) => /^attention:forward:16:\d+:\d+:false:true:/.test(k))).toBe(true);
+    expect(keys.some((k) => k.startsWith('attention:dq:16:') && k.endsWith(':true'))).toBe(true);
+    expect(keys.some((k) => k.startsWith('attention:dkv:16:') && k.endsWith(':true'))).toBe(true);
   });
 });

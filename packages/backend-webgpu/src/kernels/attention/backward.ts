@@ -39,7 +39,7 @@ export function attentionBackwardKernel(
   const rt = host.runtime;
   const { queries: t, keys: s, headSize: d } = p;
   const heads = p.batch * p.heads;
-  const tiles = heads * t * d === 0 ? null : planAttention(rt, p, bias);
+  const tiles = heads * t * d === 0 ? null : planAttention(host, p, bias);
   if (!tiles) {
     return composedKernels.attentionBackward(host, q, k, v, bias, output, dOutput, rowMax, rowSum, p);
   }
@@ -48,12 +48,24 @@ export function attentionBackwardKernel(
   const dv = host.alloc(heads * s * d, 'f32');
   const packed = rt.allocate(heads * t * 4 * WORD);
   const hasBias = bias !== null;
+  const dropout = p.dropout > 0;
   const width = vectorWidth(d);
-  const dqCfg = { d, width, rows: tiles.queryRows, tile: tiles.keyTile, bias: hasBias };
-  const dkvCfg = { d, width, rows: tiles.keyRows, tile: tiles.queryTile, bias: hasBias };
+  const shared = { d, width, bias: hasBias, dropout };
+  const dqCfg = {
+    ...shared,
+    rows: tiles.dq.threads,
+    rowsPerThread: tiles.dq.rowsPerThread,
+    tile: tiles.keyTile,
+  };
+  const dkvCfg = {
+    ...shared,
+    rows: tiles.dkv.threads,
+    rowsPerThread: tiles.dkv.rowsPerThread,
+    tile: tiles.queryTile,
+  };
   const statsKey = `attention:stats:${d}`;
-  const dqKey = `attention:dq:${d}:${dqCfg.rows}:${dqCfg.tile}:${hasBias}`;
-  const dkvKey = `attention:dkv:${d}:${dkvCfg.rows}:${dkvCfg.tile}:${hasBias}`;
+  const dqKey = `attention:dq:${d}:${dqCfg.rows}:${dqCfg.tile}:${dqCfg.rowsPerThread}:${hasBias}:${dropout}`;
+  const dkvKey = `attention:dkv:${d}:${dkvCfg.rows}:${dkvCfg.tile}:${dkvCfg.rowsPerThread}:${hasBias}:${dropout}`;
   const statsPipeline = rt.pipeline(statsKey, () => statsShader(d, width));
   const dqPipeline = rt.pipeline(dqKey, () => dqShader(dqCfg));
   const dkvPipeline = rt.pipeline(dkvKey, () => dkvShader(dkvCfg));
@@ -88,11 +100,11 @@ export function attentionBackwardKernel(
         [Math.ceil(t / STATS_ROWS), count],
       );
       rt.dispatch(dqKey, dqPipeline, [qB, kB, vB, ...biasBinding, doB, packedB, dqB], params, [
-        Math.ceil(t / dqCfg.rows),
+        Math.ceil(t / (dqCfg.rows * dqCfg.rowsPerThread)),
         count,
       ]);
       rt.dispatch(dkvKey, dkvPipeline, [qB, kB, vB, ...biasBinding, doB, packedB, dkB, dvB], params, [
-        Math.ceil(s / dkvCfg.rows),
+        Math.ceil(s / (dkvCfg.rows * dkvCfg.rowsPerThread)),
         count,
       ]);
     },

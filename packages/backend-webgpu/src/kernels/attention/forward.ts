@@ -4,6 +4,7 @@
 // past MAX_HEAD_SIZE, a bias past one binding) run tensor-core's composed default.
 import {
   type AttentionParams,
+  attentionDropout,
   type Backend,
   composedKernels,
   type KernelTensor,
@@ -37,14 +38,15 @@ export const MIN_FUSED_QUERIES = 4;
 
 /** The fused kernels' plan for `p`, or null when the composed default must run. */
 export function planAttention(
-  rt: GpuRuntime,
+  host: AttentionHost,
   p: AttentionParams,
   bias: KernelTensor | null,
 ): AttentionTiles | null {
+  const rt = host.runtime;
   const { queries: t, keys: s, headSize: d } = p;
   if (t < MIN_FUSED_QUERIES) return null;
   const storage = rt.limits.maxComputeWorkgroupStorageSize;
-  const tiles = attentionTiles(t, s, d, storage);
+  const tiles = attentionTiles(t, s, d, storage, host.capabilities.hostMemory);
   const rowElements = Math.max(t * d, s * d, 4 * t);
   if (unsupportedReason(d, tiles, storage, rowElements, usableElements(rt.bindingLimits))) return null;
   if (bias && !bindsWhole(bufferOf(bias), rt.bindingLimits)) return null;
@@ -78,9 +80,9 @@ export function attentionParams(
     .u32(bases.stat)
     .u32(0)
     .u32(bases.packed)
-    .u32(0)
-    .u32(0)
-    .u32(0);
+    .u32(p.dropout > 0 ? p.dropoutSeed >>> 0 : 0)
+    .u32(p.dropout > 0 ? attentionDropout.dropoutThreshold(p.dropout) : 0)
+    .f32(p.dropout > 0 ? 1 / (1 - p.dropout) : 1);
 }
 
 export function attentionKernel(
@@ -94,13 +96,21 @@ export function attentionKernel(
   const rt = host.runtime;
   const { queries: t, keys: s, headSize: d } = p;
   const heads = p.batch * p.heads;
-  const tiles = heads * t * d === 0 ? null : planAttention(rt, p, bias);
+  const tiles = heads * t * d === 0 ? null : planAttention(host, p, bias);
   if (!tiles) return composedKernels.attention(host, q, k, v, bias, p);
   const output = host.alloc(heads * t * d, 'f32');
   const rowMax = host.alloc(heads * t, 'f32');
   const rowSum = host.alloc(heads * t, 'f32');
-  const cfg = { d, width: vectorWidth(d), rows: tiles.queryRows, tile: tiles.keyTile, bias: bias !== null };
-  const key = `attention:forward:${d}:${cfg.rows}:${cfg.tile}:${cfg.bias}`;
+  const cfg = {
+    d,
+    width: vectorWidth(d),
+    rows: tiles.forward.threads,
+    tile: tiles.keyTile,
+    bias: bias !== null,
+    dropout: p.dropout > 0,
+    rowsPerThread: tiles.forward.rowsPerThread,
+  };
+  const key = `attention:forward:${d}:${cfg.rows}:${cfg.tile}:${cfg.bias}:${cfg.dropout}:${cfg.rowsPerThread}`;
   const pipeline = rt.pipeline(key, () => forwardShader(cfg));
   const biasBinding = bias ? [bufferOf(bias)] : [];
   forEachRowGroupWindow(
@@ -127,7 +137,7 @@ export function attentionKernel(
         stat: stats!.base,
         packed: 0,
       });
-      rt.dispatch(key, pipeline, bindings, params, [Math.ceil(t / cfg.rows), count]);
+      rt.dispatch(key, pipeline, bindings, params, [Math.ceil(t / (cfg.rows * cfg.rowsPerThread)), count]);
     },
     MAX_HEADS_PER_DISPATCH,
   );

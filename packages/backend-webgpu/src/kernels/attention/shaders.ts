@@ -1,10 +1,11 @@
 // WGSL for fused scaled dot-product attention (FlashAttention's schedule in workgroup
-// memory). One thread owns one query row (forward, dQ) or one key row (dK, dV); the
+// memory). A thread owns R query rows (forward, dQ) or R key rows (dK, dV); the
 // workgroup streams the other side through workgroup memory a tile at a time, so the
 // (T, S) scores never exist in device memory. Masks follow tensor-core's contract: a
 // masked score is replaced by the lowest f32, so a fully masked row is uniform.
-// Compile-time constants per pipeline: head size D, tile sizes, and whether a bias
-// (the op's masks as one broadcast f32 tensor) is bound.
+// Attention dropout is a hash of (seed, head, query, key) that each pass recomputes.
+// Compile-time constants per pipeline: head size D, tile sizes, rows per thread R, and
+// whether a bias (the op's masks as one broadcast f32 tensor) and dropout are on.
 
 /** The lowest f32: tensor-core's masked score. */
 export const MASKED_WGSL = '-3.40282346638528859812e+38';
@@ -16,7 +17,30 @@ struct Params {
   causal: u32, pastLength: u32, scale: f32, skipMasked: u32,
   biasB: u32, biasH: u32, biasT: u32, biasS: u32,
   qBase: u32, kvBase: u32, statBase: u32, biasBase: u32,
-  packedBase: u32, pad0: u32, pad1: u32, pad2: u32,
+  packedBase: u32, dropSeed: u32, dropThreshold: u32, keepScale: f32,
+}`;
+
+/**
+ * Attention dropout's hash, as tensor-core's backend/fused/defaults/attention-dropout.ts
+ * defines it (the same u32 wrapping arithmetic): a score is kept, times keepScale =
+ * 1/(1 − p), iff mix32(rowHash(head, query) ^ keyHash(key)) ≥ dropThreshold.
+ */
+const DROPOUT_WGSL = /* wgsl */ `
+fn mix32(x0: u32) -> u32 {
+  var x = x0;
+  x = x ^ (x >> 16u);
+  x = x * 0x7feb352du;
+  x = x ^ (x >> 15u);
+  x = x * 0x846ca68bu;
+  x = x ^ (x >> 16u);
+  return x;
+}
+fn dropRowHash(head: u32, query: u32) -> u32 {
+  return mix32(mix32(mix32(p.dropSeed ^ 0x9e3779b9u) ^ head) ^ query);
+}
+fn dropKeyHash(key: u32) -> u32 { return mix32(key ^ 0x85ebca6bu); }
+fn dropFactor(rowHash: u32, keyHash: u32) -> f32 {
+  return select(0.0, p.keepScale, mix32(rowHash ^ keyHash) >= p.dropThreshold);
 }`;
 
 export interface AttentionShaderConfig {
@@ -32,6 +56,10 @@ export interface AttentionShaderConfig {
   /** Rows of the other side held in workgroup memory per tile. */
   readonly tile: number;
   readonly bias: boolean;
+  /** Attention dropout on (the hash in DROPOUT_WGSL; its seed, threshold and scale in Params). */
+  readonly dropout?: boolean;
+  /** Rows each thread owns (forward): each vector read from workgroup memory serves them all. Default 1. */
+  readonly rowsPerThread?: number;
 }
 
 /** WGSL: `masked` and `score` for (query `qRow`, key `key`) given a raw scaled dot product. */
@@ -84,20 +112,30 @@ ${ATTENTION_PARAMS}
 ${vectorCode(cfg.d, cfg.width)}
 const ROWS = ${cfg.rows}u;
 const TILE = ${cfg.tile}u;
-const MASKED: f32 = ${MASKED_WGSL};`;
+const MASKED: f32 = ${MASKED_WGSL};
+${cfg.dropout ? DROPOUT_WGSL : ''}`;
 
 const biasBinding = (cfg: AttentionShaderConfig, binding: number) =>
   cfg.bias ? `@group(0) @binding(${binding}) var<storage, read> Bias: array<f32>;` : '';
 
+/** `body(i)` for each of a thread's `rows` rows, joined: per-row names stay constant-indexed. */
+const perRow = (rows: number, body: (i: number) => string) =>
+  Array.from({ length: rows }, (_, i) => body(i)).join('\n');
+
 /**
- * Forward: one workgroup per (head, tile of ROWS queries). Key / value tiles of TILE
- * rows pass through workgroup memory; each thread keeps its running max m, sum l and
- * output accumulator, rescaled by e^(m_old − m_new) once per tile (online softmax).
+ * Forward: one workgroup per (head, tile of ROWS·R queries), each thread owning R query
+ * rows (ROWS apart) so every key / value vector it reads from workgroup memory serves R
+ * rows. Key / value tiles of TILE rows pass through workgroup memory; each row keeps its
+ * running max m, sum l and output accumulator, rescaled by e^(m_old − m_new) once per
+ * tile (online softmax).
  */
 export function forwardShader(cfg: AttentionShaderConfig): string {
   const b = cfg.bias ? 1 : 0;
+  const dw = cfg.d / cfg.width;
+  const rows = cfg.rowsPerThread ?? 1;
   return unrollColumns(
     /* wgsl */ `${HEADER(cfg)}
+const R = ${rows}u;
 @group(0) @binding(0) var<storage, read> Q: array<T>;
 @group(0) @binding(1) var<storage, read> K: array<T>;
 @group(0) @binding(2) var<storage, read> V: array<T>;
@@ -106,29 +144,31 @@ ${biasBinding(cfg, 3)}
 @group(0) @binding(${4 + b}) var<storage, read_write> RowMax: array<f32>;
 @group(0) @binding(${5 + b}) var<storage, read_write> RowSum: array<f32>;
 @group(0) @binding(${6 + b}) var<uniform> p: Params;
-var<workgroup> kTile: array<T, ${cfg.tile * (cfg.d / cfg.width)}>;
-var<workgroup> vTile: array<T, ${cfg.tile * (cfg.d / cfg.width)}>;
+var<workgroup> kTile: array<T, ${cfg.tile * dw}>;
+var<workgroup> vTile: array<T, ${cfg.tile * dw}>;
 
 @compute @workgroup_size(${cfg.rows})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let head = wid.y;
   let gh = p.headStart + head;
-  let q0 = wid.x * ROWS;
-  let row = q0 + lid.x;
-  let live = row < p.t;
-  let r = min(row, p.t - 1u);
-  let qAt = p.qBase / W + (head * p.t + r) * DW;
+  let qStart = wid.x * ROWS * R;
   let kvAt = p.kvBase / W + head * p.s * DW;
-  var q: array<T, ${cfg.d / cfg.width}>;
-  for (var c = 0u; c < DW; c = c + 1u) { q[c] = Q[qAt + c] * p.scale; }
-  var acc: array<T, ${cfg.d / cfg.width}>;
-  var scores: array<f32, ${cfg.tile}>;
-  var m = MASKED;
-  var l = 0.0;
+${perRow(
+  rows,
+  (i) => `  let row${i} = qStart + lid.x + ${i}u * ROWS;
+  let r${i} = min(row${i}, p.t - 1u);
+  let qAt${i} = p.qBase / W + (head * p.t + r${i}) * DW;
+  var qr${i}: array<T, ${dw}>;
+  for (var c = 0u; c < DW; c = c + 1u) { qr${i}[c] = Q[qAt${i} + c] * p.scale; }
+  var acc${i}: array<T, ${dw}>;
+  var scores${i}: array<f32, ${cfg.tile}>;
+  var m${i} = MASKED;
+  var l${i} = 0.0;${cfg.dropout ? `\n  let dropRow${i} = dropRowHash(gh, r${i});` : ''}`,
+)}
   // Keys past the last query's causal horizon are skipped only when no row can be fully
   // masked (no bias): a fully masked row averages every key, future ones included.
   var kEnd = p.s;
-  if (p.skipMasked != 0u) { kEnd = min(p.s, p.pastLength + min(q0 + ROWS, p.t)); }
+  if (p.skipMasked != 0u) { kEnd = min(p.s, p.pastLength + min(qStart + ROWS * R, p.t)); }
   for (var k0 = 0u; k0 < kEnd; k0 = k0 + TILE) {
     let kn = min(TILE, kEnd - k0);
     workgroupBarrier();
@@ -137,32 +177,59 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       vTile[e] = V[kvAt + k0 * DW + e];
     }
     workgroupBarrier();
-    var tileMax = MASKED;
+${perRow(rows, (i) => `    var tileMax${i} = MASKED;`)}
     for (var j = 0u; j < kn; j = j + 1u) {
-      var score = 0.0;
-      for (var c = 0u; c < DW; c = c + 1u) { score = score + dotT(q[c], kTile[j * DW + c]); }
-      let key = k0 + j;${maskCode(cfg, 'r', 'key', 'gh')}
-      scores[j] = score;
-      tileMax = max(tileMax, score);
+      let key = k0 + j;
+${perRow(rows, (i) => `      var score${i} = 0.0;`)}
+      for (var c = 0u; c < DW; c = c + 1u) {{
+        let kc = kTile[j * DW + c];
+${perRow(rows, (i) => `        score${i} = score${i} + dotT(qr${i}[c], kc);`)}
+      }}
+${perRow(
+  rows,
+  (i) => `      {
+        var score = score${i};${maskCode(cfg, `r${i}`, 'key', 'gh')}
+        scores${i}[j] = score;
+        tileMax${i} = max(tileMax${i}, score);
+      }`,
+)}
     }
-    let mNew = max(m, tileMax);
-    let correction = exp(m - mNew);
-    l = l * correction;
-    for (var c = 0u; c < DW; c = c + 1u) { acc[c] = acc[c] * correction; }
-    for (var j = 0u; j < kn; j = j + 1u) {
-      let w = exp(scores[j] - mNew);
-      l = l + w;
-      for (var c = 0u; c < DW; c = c + 1u) { acc[c] = acc[c] + w * vTile[j * DW + c]; }
+${perRow(
+  rows,
+  (i) => `    let mNew${i} = max(m${i}, tileMax${i});
+    let correction${i} = exp(m${i} - mNew${i});
+    l${i} = l${i} * correction${i};
+    for (var c = 0u; c < DW; c = c + 1u) { acc${i}[c] = acc${i}[c] * correction${i}; }`,
+)}
+    for (var j = 0u; j < kn; j = j + 1u) {${cfg.dropout ? '\n      let dropKey = dropKeyHash(k0 + j);' : ''}
+${perRow(
+  rows,
+  (i) => `      let w${i} = exp(scores${i}[j] - mNew${i});
+      l${i} = l${i} + w${i};${
+        // Dropout scales what reaches the output, not the softmax's sum.
+        cfg.dropout
+          ? `\n      let wz${i} = w${i} * dropFactor(dropRow${i}, dropKey);`
+          : `\n      let wz${i} = w${i};`
+      }`,
+)}
+      for (var c = 0u; c < DW; c = c + 1u) {{
+        let vc = vTile[j * DW + c];
+${perRow(rows, (i) => `        acc${i}[c] = acc${i}[c] + wz${i} * vc;`)}
+      }}
     }
-    m = mNew;
+${perRow(rows, (i) => `    m${i} = mNew${i};`)}
   }
-  if (!live) { return; }
-  let inv = 1.0 / l;
-  for (var c = 0u; c < DW; c = c + 1u) { O[qAt + c] = acc[c] * inv; }
-  RowMax[p.statBase + head * p.t + r] = m;
-  RowSum[p.statBase + head * p.t + r] = l;
+${perRow(
+  rows,
+  (i) => `  if (row${i} < p.t) {
+    let inv = 1.0 / l${i};
+    for (var c = 0u; c < DW; c = c + 1u) { O[qAt${i} + c] = acc${i}[c] * inv; }
+    RowMax[p.statBase + head * p.t + r${i}] = m${i};
+    RowSum[p.statBase + head * p.t + r${i}] = l${i};
+  }`,
+)}
 }`,
-    cfg.d / cfg.width,
+    dw,
   );
 }
 
@@ -203,15 +270,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 /**
- * Backward, step 2 (dQ): one workgroup per (head, tile of ROWS queries), streaming key /
- * value tiles as the forward pass does; P = e^(s − m)/l is recomputed from the saved
- * statistics, dS = P·(dO·v − delta), and dQ = scale·Σ dS·k over unmasked scores.
+ * Backward, step 2 (dQ): one workgroup per (head, tile of ROWS·R queries), each thread
+ * owning R query rows and streaming key / value tiles as the forward pass does;
+ * P = e^(s − m)/l is recomputed from the saved statistics, dS = P·(dO·v·z − delta) (z
+ * the dropout factor, 1 without dropout), and dQ = scale·Σ dS·k over unmasked scores.
  */
 export function dqShader(cfg: AttentionShaderConfig): string {
   const b = cfg.bias ? 1 : 0;
   const dw = cfg.d / cfg.width;
+  const rows = cfg.rowsPerThread ?? 1;
   return unrollColumns(
     /* wgsl */ `${HEADER(cfg)}
+const R = ${rows}u;
 @group(0) @binding(0) var<storage, read> Q: array<T>;
 @group(0) @binding(1) var<storage, read> K: array<T>;
 @group(0) @binding(2) var<storage, read> V: array<T>;
@@ -227,25 +297,27 @@ var<workgroup> vTile: array<T, ${cfg.tile * dw}>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let head = wid.y;
   let gh = p.headStart + head;
-  let q0 = wid.x * ROWS;
-  let row = q0 + lid.x;
-  let live = row < p.t;
-  let r = min(row, p.t - 1u);
-  let qAt = p.qBase / W + (head * p.t + r) * DW;
+  let qStart = wid.x * ROWS * R;
   let kvAt = p.kvBase / W + head * p.s * DW;
-  let st = p.packedBase + (head * p.t + r) * 4u;
-  let m = Stats[st];
-  let invL = Stats[st + 1u];
-  let delta = Stats[st + 2u];
-  var q: array<T, ${dw}>;
-  var dO: array<T, ${dw}>;
-  var dq: array<T, ${dw}>;
+${perRow(
+  rows,
+  (i) => `  let row${i} = qStart + lid.x + ${i}u * ROWS;
+  let r${i} = min(row${i}, p.t - 1u);
+  let qAt${i} = p.qBase / W + (head * p.t + r${i}) * DW;
+  let st${i} = p.packedBase + (head * p.t + r${i}) * 4u;
+  let m${i} = Stats[st${i}];
+  let invL${i} = Stats[st${i} + 1u];
+  let delta${i} = Stats[st${i} + 2u];${cfg.dropout ? `\n  let dropRow${i} = dropRowHash(gh, r${i});` : ''}
+  var qr${i}: array<T, ${dw}>;
+  var dO${i}: array<T, ${dw}>;
+  var dq${i}: array<T, ${dw}>;
   for (var c = 0u; c < DW; c = c + 1u) {
-    q[c] = Q[qAt + c] * p.scale;
-    dO[c] = DO[qAt + c];
-  }
+    qr${i}[c] = Q[qAt${i} + c] * p.scale;
+    dO${i}[c] = DO[qAt${i} + c];
+  }`,
+)}
   var kEnd = p.s;
-  if (p.skipMasked != 0u) { kEnd = min(p.s, p.pastLength + min(q0 + ROWS, p.t)); }
+  if (p.skipMasked != 0u) { kEnd = min(p.s, p.pastLength + min(qStart + ROWS * R, p.t)); }
   for (var k0 = 0u; k0 < kEnd; k0 = k0 + TILE) {
     let kn = min(TILE, kEnd - k0);
     workgroupBarrier();
@@ -255,37 +327,57 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     workgroupBarrier();
     for (var j = 0u; j < kn; j = j + 1u) {
-      var score = 0.0;
-      var dp = 0.0;
-      for (var c = 0u; c < DW; c = c + 1u) {
-        score = score + dotT(q[c], kTile[j * DW + c]);
-        dp = dp + dotT(dO[c], vTile[j * DW + c]);
-      }
-      let key = k0 + j;${maskCode(cfg, 'r', 'key', 'gh')}
-      if (!masked) {
-        let ds = exp(score - m) * invL * (dp - delta);
-        for (var c = 0u; c < DW; c = c + 1u) { dq[c] = dq[c] + ds * kTile[j * DW + c]; }
-      }
+      let key = k0 + j;${cfg.dropout ? '\n      let dropKey = dropKeyHash(key);' : ''}
+${perRow(rows, (i) => `      var score${i} = 0.0;\n      var dp${i} = 0.0;`)}
+      for (var c = 0u; c < DW; c = c + 1u) {{
+        let kc = kTile[j * DW + c];
+        let vc = vTile[j * DW + c];
+${perRow(
+  rows,
+  (i) => `        score${i} = score${i} + dotT(qr${i}[c], kc);
+        dp${i} = dp${i} + dotT(dO${i}[c], vc);`,
+)}
+      }}
+${perRow(
+  rows,
+  (i) => `      var ds${i} = 0.0;
+      {
+        var score = score${i};${maskCode(cfg, `r${i}`, 'key', 'gh')}
+        // With dropout factor z the output's gradient reaches P as dp·z.
+        if (!masked) { ds${i} = exp(score - m${i}) * invL${i} * (dp${i}${cfg.dropout ? ` * dropFactor(dropRow${i}, dropKey)` : ''} - delta${i}); }
+      }`,
+)}
+      for (var c = 0u; c < DW; c = c + 1u) {{
+        let kc = kTile[j * DW + c];
+${perRow(rows, (i) => `        dq${i}[c] = dq${i}[c] + ds${i} * kc;`)}
+      }}
     }
   }
-  if (!live) { return; }
-  for (var c = 0u; c < DW; c = c + 1u) { DQ[qAt + c] = dq[c] * p.scale; }
+${perRow(
+  rows,
+  (i) => `  if (row${i} < p.t) {
+    for (var c = 0u; c < DW; c = c + 1u) { DQ[qAt${i} + c] = dq${i}[c] * p.scale; }
+  }`,
+)}
 }`,
-    cfg.d / cfg.width,
+    dw,
   );
 }
 
 /**
- * Backward, step 3 (dK, dV): one workgroup per (head, tile of ROWS keys), streaming
- * query tiles (scaled q, dO and the row statistics) through workgroup memory:
- * dV = Σ P·dO over every score (a fully masked row's uniform P included), dK = Σ dS·q
- * over unmasked ones. No atomics: each key row has one owner.
+ * Backward, step 3 (dK, dV): one workgroup per (head, tile of ROWS·R keys), each thread
+ * owning R key rows and streaming query tiles (scaled q, dO and the row statistics)
+ * through workgroup memory: dV = Σ P·z·dO over every score (a fully masked row's
+ * uniform P included), dK = Σ dS·q over unmasked ones. No atomics: each key row has
+ * one owner.
  */
 export function dkvShader(cfg: AttentionShaderConfig): string {
   const b = cfg.bias ? 1 : 0;
   const dw = cfg.d / cfg.width;
+  const rows = cfg.rowsPerThread ?? 1;
   return unrollColumns(
     /* wgsl */ `${HEADER(cfg)}
+const R = ${rows}u;
 @group(0) @binding(0) var<storage, read> Q: array<T>;
 @group(0) @binding(1) var<storage, read> K: array<T>;
 @group(0) @binding(2) var<storage, read> V: array<T>;
@@ -303,21 +395,23 @@ var<workgroup> statTile: array<f32, ${cfg.tile * 4}>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let head = wid.y;
   let gh = p.headStart + head;
-  let j0 = wid.x * ROWS;
-  let keyRow = j0 + lid.x;
-  let live = keyRow < p.s;
-  let key = min(keyRow, p.s - 1u);
-  let kvAt = p.kvBase / W + (head * p.s + key) * DW;
+  let j0 = wid.x * ROWS * R;
   let qHead = p.qBase / W + head * p.t * DW;
   let stHead = p.packedBase + head * p.t * 4u;
-  var k: array<T, ${dw}>;
-  var v: array<T, ${dw}>;
-  var dk: array<T, ${dw}>;
-  var dv: array<T, ${dw}>;
+${perRow(
+  rows,
+  (i) => `  let keyRow${i} = j0 + lid.x + ${i}u * ROWS;
+  let key${i} = min(keyRow${i}, p.s - 1u);
+  let kvAt${i} = p.kvBase / W + (head * p.s + key${i}) * DW;${cfg.dropout ? `\n  let dropKey${i} = dropKeyHash(key${i});` : ''}
+  var k${i}: array<T, ${dw}>;
+  var v${i}: array<T, ${dw}>;
+  var dk${i}: array<T, ${dw}>;
+  var dv${i}: array<T, ${dw}>;
   for (var c = 0u; c < DW; c = c + 1u) {
-    k[c] = K[kvAt + c];
-    v[c] = V[kvAt + c];
-  }
+    k${i}[c] = K[kvAt${i} + c];
+    v${i}[c] = V[kvAt${i} + c];
+  }`,
+)}
   // Queries before the first one that sees key j0 are skipped when nothing else masks.
   var iStart = 0u;
   if (p.skipMasked != 0u && j0 > p.pastLength) { iStart = ((j0 - p.pastLength) / TILE) * TILE; }
@@ -331,27 +425,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     for (var e = lid.x; e < n * 4u; e = e + ROWS) { statTile[e] = Stats[stHead + i0 * 4u + e]; }
     workgroupBarrier();
     for (var i = 0u; i < n; i = i + 1u) {
-      var score = 0.0;
-      var dp = 0.0;
-      for (var c = 0u; c < DW; c = c + 1u) {
-        score = score + dotT(qTile[i * DW + c], k[c]);
-        dp = dp + dotT(dOTile[i * DW + c], v[c]);
-      }
-      let qRow = i0 + i;${maskCode(cfg, 'qRow', 'key', 'gh')}
-      let prob = exp(score - statTile[i * 4u]) * statTile[i * 4u + 1u];
-      for (var c = 0u; c < DW; c = c + 1u) { dv[c] = dv[c] + prob * dOTile[i * DW + c]; }
-      if (!masked) {
-        let ds = prob * (dp - statTile[i * 4u + 2u]);
-        for (var c = 0u; c < DW; c = c + 1u) { dk[c] = dk[c] + ds * qTile[i * DW + c]; }
-      }
+      let qRow = i0 + i;
+      let rowMax = statTile[i * 4u];
+      let invL = statTile[i * 4u + 1u];
+      let delta = statTile[i * 4u + 2u];${cfg.dropout ? '\n      let dropRow = dropRowHash(gh, qRow);' : ''}
+${perRow(rows, (r) => `      var score${r} = 0.0;\n      var dp${r} = 0.0;`)}
+      for (var c = 0u; c < DW; c = c + 1u) {{
+        let qc = qTile[i * DW + c];
+        let dOc = dOTile[i * DW + c];
+${perRow(
+  rows,
+  (r) => `        score${r} = score${r} + dotT(qc, k${r}[c]);
+        dp${r} = dp${r} + dotT(dOc, v${r}[c]);`,
+)}
+      }}
+${perRow(
+  rows,
+  (r) => `      var probZ${r} = 0.0;
+      var ds${r} = 0.0;
+      {
+        let key = key${r};
+        var score = score${r};${maskCode(cfg, 'qRow', 'key', 'gh')}
+        let prob = exp(score - rowMax) * invL;${
+          cfg.dropout ? `\n        let z = dropFactor(dropRow, dropKey${r});` : '\n        let z = 1.0;'
+        }
+        probZ${r} = prob * z;
+        if (!masked) { ds${r} = prob * (dp${r} * z - delta); }
+      }`,
+)}
+      for (var c = 0u; c < DW; c = c + 1u) {{
+        let qc = qTile[i * DW + c];
+        let dOc = dOTile[i * DW + c];
+${perRow(
+  rows,
+  (r) => `        dv${r}[c] = dv${r}[c] + probZ${r} * dOc;
+        dk${r}[c] = dk${r}[c] + ds${r} * qc;`,
+)}
+      }}
     }
   }
-  if (!live) { return; }
-  for (var c = 0u; c < DW; c = c + 1u) {
-    DK[kvAt + c] = dk[c];
-    DV[kvAt + c] = dv[c];
-  }
+${perRow(
+  rows,
+  (r) => `  if (keyRow${r} < p.s) {
+    for (var c = 0u; c < DW; c = c + 1u) {
+      DK[kvAt${r} + c] = dk${r}[c];
+      DV[kvAt${r} + c] = dv${r}[c];
+    }
+  }`,
+)}
 }`,
-    cfg.d / cfg.width,
+    dw,
   );
 }

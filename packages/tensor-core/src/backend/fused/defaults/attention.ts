@@ -4,6 +4,7 @@
 // the saved row statistics, as the fused kernels do, so both paths share one contract.
 import type { AttentionParams, Backend, BackendPrimitives, KernelTensor, Storage } from '../../backend.js';
 import { type Composer, composeKernel } from '../compose.js';
+import { attentionDropoutFactors } from './attention-dropout.js';
 import { softmaxDefault } from './softmax.js';
 
 /** The score a masked position gets: the lowest f32 (not −∞), so a fully masked row is uniform. */
@@ -38,6 +39,12 @@ function maskedScores(
   return { scores, masked };
 }
 
+/** The (B, H, T, S) dropout factors (0 or 1/(1 − p)) as a constant, or null without dropout. */
+function dropoutFactors(k: Composer, p: AttentionParams): KernelTensor | null {
+  if (!(p.dropout > 0)) return null;
+  return k.constant(attentionDropoutFactors(p), [p.batch, p.heads, p.queries, p.keys], 'f32');
+}
+
 function shapes(p: AttentionParams) {
   const { batch: b, heads: h, queries: t, keys: s, headSize: d } = p;
   return { q: [b, h, t, d], kv: [b, h, s, d], rowStat: [b, h, t, 1], rows: b * h * t };
@@ -63,14 +70,16 @@ export function attentionDefault(
     const q = k.view(qIn, shape.q);
     const v = k.view(vIn, shape.kv);
     const { scores } = maskedScores(k, q, k.view(kIn, shape.kv), bias, p);
+    const factors = dropoutFactors(k, p);
     if (!p.saveStats) {
       // Inference: the backend's own softmax (one kernel where it has one), no statistics.
       const layout = { rows: shape.rows, cols: p.keys };
       const own = (backend as Backend).softmax?.bind(backend);
-      const probs = k.adopt(
+      let probs = k.adopt(
         own ? own(scores, layout, false) : softmaxDefault(backend, scores, layout, false),
         scores.shape,
       );
+      if (factors) probs = k.mul(probs, factors);
       return {
         output: k.keep(k.matmul(probs, v, false, false)),
         rowMax: backend.alloc(0, 'f32'),
@@ -81,7 +90,8 @@ export function attentionDefault(
     const rowMax = k.reduceRows('max', flat, shape.rows, p.keys);
     const exps = k.unary('exp', k.sub(flat, rowMax));
     const rowSum = k.reduceRows('sum', exps, shape.rows, p.keys);
-    const probs = k.view(k.div(exps, rowSum), [p.batch, p.heads, p.queries, p.keys]);
+    let probs = k.view(k.div(exps, rowSum), [p.batch, p.heads, p.queries, p.keys]);
+    if (factors) probs = k.mul(probs, factors); // dropout after the softmax, as torch's
     const output = k.matmul(probs, v, false, false); // (B, H, T, D)
     return { output: k.keep(output), rowMax: k.keep(rowMax), rowSum: k.keep(rowSum) };
   });
@@ -118,9 +128,13 @@ export function attentionBackwardDefault(
     const rowMax = k.view(rowMaxIn, shape.rowStat);
     const rowSum = k.view(rowSumIn, shape.rowStat);
     const probs = k.div(k.unary('exp', k.sub(scores, rowMax)), rowSum); // (B, H, T, S)
-    const dv = k.matmul(probs, dOutput, true, false); // Pᵀ·dO: (B, H, S, D)
-    const dProbs = k.matmul(dOutput, v, false, true); // dO·vᵀ: (B, H, T, S)
-    // Σ_j P·dP per row equals Σ_d dO·O (FlashAttention's delta), without a (T, S) reduction.
+    // With dropout factors Z the output is (P⊙Z)·v: dV = (P⊙Z)ᵀ·dO and dP = (dO·vᵀ)⊙Z.
+    const factors = dropoutFactors(k, p);
+    const dv = k.matmul(factors ? k.mul(probs, factors) : probs, dOutput, true, false); // (B, H, S, D)
+    let dProbs = k.matmul(dOutput, v, false, true); // dO·vᵀ: (B, H, T, S)
+    if (factors) dProbs = k.mul(dProbs, factors);
+    // Σ_j P·dP per row equals Σ_d dO·O (FlashAttention's delta), without a (T, S) reduction;
+    // with dropout too, since O = (P⊙Z)·v.
     const delta = k.view(
       k.reduceRows('sum', k.mul(dOutput, k.view(outputIn, shape.q)), shape.rows, p.headSize),
       shape.rowStat,
