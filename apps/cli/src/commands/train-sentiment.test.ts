@@ -23,7 +23,7 @@ import { parseCommandLine } from '../cli.js';
 import { classifyCommand } from './classify.js';
 import { trainCommand } from './train.js';
 import type { SentimentResult } from './train-sentiment.js';
-import { labelCounts, readSentimentData } from './train-sentiment-data.js';
+import { labelCounts, readSentimentData, validationSentences } from './train-sentiment-data.js';
 
 let dir: string;
 let data: string;
@@ -113,6 +113,64 @@ afterAll(async () => {
 
 const common = () => ['--data', data, '--backend', 'cpu'];
 
+describe('validationSentences', () => {
+  const rows = (...texts: string[]) => texts.map((text) => ({ text, label: 1 }));
+  const train = rows('the movie is good .', 'a dull plot');
+
+  it('keeps the validation rows that no training row contains as whole words', () => {
+    const val = rows('movie is good', 'good', 'the cast is lovely .', 'dull', 'goo', 'a dull plot');
+    // 'goo' is inside 'good' only as letters, not as a word.
+    expect(validationSentences(train, val, 1)).toEqual([2, 4]);
+  });
+
+  it('gives null when fewer than minRows are left (the whole split is used then)', () => {
+    expect(validationSentences(train, rows('the cast is lovely .'), 2)).toBeNull();
+    expect(validationSentences(train, rows('good'), 1)).toBeNull();
+  });
+});
+
+describe('readSentimentData --with-rt-polarity', () => {
+  it('leaves out the snippets holding a validation sentence or a dev sentence', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tensorlm-sentiment-rt-'));
+    try {
+      mkdirSync(join(root, 'sst2'));
+      mkdirSync(join(root, 'rt-polarity'));
+      const spelled = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+      const name = (i: number) =>
+        `${spelled[Math.floor(i / 100)]} ${spelled[Math.floor(i / 10) % 10]} ${spelled[i % 10]}`;
+      // 120 validation sentences that no training row contains.
+      const val = Array.from({ length: 120 }, (_, i) => `validation sentence ${name(i)} is long enough`);
+      const tsv = (rows: string[]) => ['sentence\tlabel', ...rows.map((r) => `${r}\t1`)].join('\n');
+      writeFileSync(join(root, 'sst2', 'train.tsv'), tsv(['a training row', 'another training row']));
+      writeFileSync(join(root, 'sst2', 'validation.tsv'), tsv(val));
+      writeFileSync(join(root, 'sst2', 'glue_dev.tsv'), tsv(['the one dev sentence of this folder']));
+      writeFileSync(
+        join(root, 'rt-polarity', 'rt-polarity.pos'),
+        ['Validation sentence zero zero one is long enough, and more .', 'an unrelated snippet'].join('\n'),
+      );
+      writeFileSync(
+        join(root, 'rt-polarity', 'rt-polarity.neg'),
+        [
+          'so : the one dev sentence of this folder !',
+          'validation sentence zero one two is long enough',
+        ].join('\n'),
+      );
+      const split = await readSentimentData(root, true);
+      expect(split.train.map((r) => r.text)).toEqual([
+        'a training row',
+        'another training row',
+        'an unrelated snippet',
+      ]);
+      expect(split.droppedDevSnippets).toBe(1);
+      expect(split.droppedValidationSnippets).toBe(2);
+      expect(split.pickIsSentences).toBe(true);
+      expect(split.pick.map((r) => r.text)).toEqual(val);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('tensorlm train sentiment', () => {
   it('frozen: leaves the base bit-identical, saves a classifier that classify reads, probabilities = softmax(logits)', async () => {
     const out = join(dir, 'frozen');
@@ -124,6 +182,9 @@ describe('tensorlm train sentiment', () => {
     expect(r.mode).toBe('frozen');
     expect(r.devTotal).toBe(20);
     expect(lines.some((l) => /GLUE SST-2 dev .*%/.test(l))).toBe(true);
+    // Every validation row here is a training sentence too: the whole split picks.
+    expect(r.pickRows).toBe(24);
+    expect(lines.some((l) => /choices are made on the whole validation split/.test(l))).toBe(true);
     // Every base parameter bit-identical: the base's best checkpoint against the classifier's trunk.
     const basePoint = JSON.parse(readFileSync(join(base, 'best.json'), 'utf8')).checkpoint;
     const before = tensorBytes(join(base, basePoint));
@@ -274,5 +335,9 @@ describe.runIf(
     expect(labelCounts(split.dev)).toEqual({ rows: 872, positive: 444 });
     expect(labelCounts(split.val).rows).toBe(6735);
     expect(split.train).toHaveLength(60_614);
+    // Counted apart with a plain substring search over every training row (Python's `in`):
+    // 766 validation rows, 415 of them positive, lie inside no training row.
+    expect(split.pickIsSentences).toBe(true);
+    expect(labelCounts(split.pick)).toEqual({ rows: 766, positive: 415 });
   });
 });

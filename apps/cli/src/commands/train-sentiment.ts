@@ -4,9 +4,10 @@
 // base reads every review once, its pooled hidden states are kept, and a linear head (no
 // bias, as transformers' `score`) is fitted on them — with last-token and mean pooling, the
 // pooling and the epoch picked on SST-2's own validation split (sst2/validation.tsv, held
-// out of GLUE train), never on the GLUE dev set. With --finetune the whole model trains
-// (the base at a lower learning rate: an AdamW parameter group with lrScale), through the
-// Trainer, with early stopping on the validation loss and the best checkpoint kept.
+// out of GLUE train: its rows that no training row contains, see validationSentences),
+// never on the GLUE dev set. With --finetune the whole model trains (the base at a lower
+// learning rate: an AdamW parameter group with lrScale), through the Trainer, with early
+// stopping on the loss of those validation rows and the best checkpoint kept.
 // Labels: SST-2 train (+ rt-polarity with --with-rt-polarity, minus its snippets holding a
 // GLUE dev sentence); the score: accuracy on the official GLUE SST-2 dev set. The run
 // folder is an ordinary run (train-folder.ts) whose checkpoints are Hugging Face
@@ -43,6 +44,7 @@ import {
   type LabeledBatch,
   labelCounts,
   lengthBatches,
+  MIN_VALIDATION_SENTENCES,
   makeBatch,
   readSentimentData,
   type SentimentData,
@@ -86,8 +88,15 @@ export interface SentimentResult {
   mode: 'frozen' | 'finetune';
   runDir: string;
   pooling: GPTPooling;
-  /** Accuracy on sst2/validation.tsv (what picked the pooling / checkpoint). */
+  /** Accuracy on the whole of sst2/validation.tsv. */
   valAccuracy: number;
+  /**
+   * Accuracy on what picked the pooling, epoch or checkpoint: the validation sentences
+   * (validationSentences), or the whole validation split when too few are left.
+   */
+  pickAccuracy: number;
+  /** The number of rows `pickAccuracy` is measured on. */
+  pickRows: number;
   devAccuracy: number;
   devCorrect: number;
   devTotal: number;
@@ -269,8 +278,13 @@ export async function trainSentiment(
   const dev = labelCounts(data.dev);
   io.out(
     `sentiment: base ${base.path} (${base.model.numParameters().toLocaleString('en-US')} parameters, vocabulary ${base.tokenizer.vocabSize.toLocaleString('en-US')}); ` +
-      `${data.train.length.toLocaleString('en-US')} training rows${opts['with-rt-polarity'] ? ` (SST-2 train + rt-polarity, ${data.droppedDevSnippets} snippets holding GLUE dev sentences left out)` : ' (SST-2 train)'}, ` +
+      `${data.train.length.toLocaleString('en-US')} training rows${opts['with-rt-polarity'] ? ` (SST-2 train + rt-polarity, ${data.droppedDevSnippets} snippets holding GLUE dev sentences and ${data.droppedValidationSnippets} holding validation sentences left out)` : ' (SST-2 train)'}, ` +
       `${data.val.length.toLocaleString('en-US')} validation rows (sst2/validation.tsv), GLUE dev ${dev.rows} rows (${dev.positive} positive)`,
+  );
+  io.out(
+    data.pickIsSentences
+      ? `choices are made on ${data.pick.length.toLocaleString('en-US')} validation sentences (the validation rows that no training row contains; the others are parts of training sentences)`
+      : `choices are made on the whole validation split (fewer than ${MIN_VALIDATION_SENTENCES} of its rows are outside every training row)`,
   );
   if (opts.resume) {
     checkVocabulary(runDir, base.tokenizer, baseArg);
@@ -278,7 +292,12 @@ export async function trainSentiment(
   }
   const maxLength = base.model.config.blockSize;
   const encode = (rows: LabeledText[]) => encodeTexts(base.tokenizer, rows, maxLength);
-  const encoded = { train: encode(data.train), val: encode(data.val), dev: encode(data.dev) };
+  const encoded = {
+    train: encode(data.train),
+    val: encode(data.val),
+    pick: encode(data.pick),
+    dev: encode(data.dev),
+  };
   const plan: RunPlan = {
     runDir,
     task: { task: 'sentiment', tokenizer: 'word' },
@@ -300,7 +319,7 @@ export async function trainSentiment(
   }
 }
 
-type Encoded = Record<'train' | 'val' | 'dev', Int32Array[]>;
+type Encoded = Record<'train' | 'val' | 'pick' | 'dev', Int32Array[]>;
 
 async function frozenHead(
   opts: SentimentOptions,
@@ -323,10 +342,10 @@ async function frozenHead(
     classifier = buildClassifier(base.model, padId, 'last', false);
     const c = classifier.config.nEmbd;
     io.out(
-      `frozen base: reading ${(data.train.length + data.val.length).toLocaleString('en-US')} reviews once …`,
+      `frozen base: reading ${(data.train.length + data.pick.length).toLocaleString('en-US')} reviews once …`,
     );
     const trainX = await pooledFeatures(classifier, encoded.train, data.train, padId);
-    const valX = await pooledFeatures(classifier, encoded.val, data.val, padId);
+    const pickX = await pooledFeatures(classifier, encoded.pick, data.pick, padId);
     const defaults = SENTIMENT_DEFAULTS.frozen;
     const fitOptions = {
       epochs: opts.epochs ?? defaults.epochs,
@@ -341,7 +360,7 @@ async function frozenHead(
         await fitHead(
           pooling,
           { x: trainX[pooling], labels: data.train.map((r) => r.label) },
-          { x: valX[pooling], labels: data.val.map((r) => r.label) },
+          { x: pickX[pooling], labels: data.pick.map((r) => r.label) },
           c,
           fitOptions,
           io.out,
@@ -370,12 +389,15 @@ async function frozenHead(
     });
     await writePointer(plan.runDir, 'latest', { checkpoint: name, step });
     await writePointer(plan.runDir, 'best', { checkpoint: name, step, valAccuracy: best.valAccuracy });
+    const val = await accuracyOf(classifier, encoded.val, data.val, padId);
     const scored = await accuracyOf(classifier, encoded.dev, data.dev, padId);
     return report(io, {
       mode: 'frozen',
       runDir: plan.runDir,
       pooling: best.pooling,
-      valAccuracy: best.valAccuracy,
+      valAccuracy: val.accuracy,
+      pickAccuracy: best.valAccuracy,
+      pickRows: data.pick.length,
       devAccuracy: scored.accuracy,
       devCorrect: scored.correct,
       devTotal: scored.total,
@@ -404,7 +426,8 @@ async function finetune(
   const batchSize = opts['batch-size'] ?? d.batchSize;
   const epochs = opts.epochs ?? d.epochs;
   const trainBatches = lengthBatches(encoded.train, batchSize, opts.seed);
-  const valBatches = lengthBatches(encoded.val, 128, opts.seed + 1);
+  // Early stopping and the kept checkpoint follow the loss on the rows choices are made on.
+  const valBatches = lengthBatches(encoded.pick, 128, opts.seed + 1);
   const steps = epochs * trainBatches.length;
   const baseLrScale = opts['base-lr-scale'] ?? d.baseLrScale;
   const started = performance.now();
@@ -427,7 +450,7 @@ async function finetune(
         { batchesPerEpoch: trainBatches.length },
       );
       const valSource = indexedSource((i) =>
-        makeBatch(encoded.val, data.val, valBatches[i % valBatches.length]!, padId),
+        makeBatch(encoded.pick, data.pick, valBatches[i % valBatches.length]!, padId),
       );
       const trainer = new Trainer<GPT2ForSequenceClassification, LabeledBatch>(
         {
@@ -473,12 +496,15 @@ async function finetune(
     helpers.summary(result);
     await helpers.plot(plan.runDir, result);
     const val = await accuracyOf(model, encoded.val, data.val, padId);
+    const picked = await accuracyOf(model, encoded.pick, data.pick, padId);
     const scored = await accuracyOf(model, encoded.dev, data.dev, padId);
     return report(io, {
       mode: 'finetune',
       runDir: plan.runDir,
       pooling,
       valAccuracy: val.accuracy,
+      pickAccuracy: picked.accuracy,
+      pickRows: data.pick.length,
       devAccuracy: scored.accuracy,
       devCorrect: scored.correct,
       devTotal: scored.total,
@@ -493,7 +519,8 @@ async function finetune(
 
 function report(io: CommandIO, r: SentimentResult): SentimentResult {
   io.out(
-    `${r.mode === 'frozen' ? 'frozen base + head' : 'fine-tuned'} (${r.pooling}-token pooling): validation ${(100 * r.valAccuracy).toFixed(1)}%, ` +
+    `${r.mode === 'frozen' ? 'frozen base + head' : 'fine-tuned'} (${r.pooling}-token pooling): validation ${(100 * r.valAccuracy).toFixed(1)}% ` +
+      `(${(100 * r.pickAccuracy).toFixed(1)}% on the ${r.pickRows.toLocaleString('en-US')} rows choices were made on), ` +
       `GLUE SST-2 dev ${(100 * r.devAccuracy).toFixed(1)}% (${r.devCorrect}/${r.devTotal}); trained in ${r.wallSeconds.toFixed(0)} s; saved ${r.checkpoint}`,
   );
   io.out(`next: tensorlm classify --model ${r.runDir} "a gorgeous, witty, seductive movie"`);
@@ -521,11 +548,12 @@ export const SENTIMENT_SWITCHES = ['finetune', 'with-rt-polarity'] as const;
 
 export const SENTIMENT_HELP = `sentiment (tensorlm train sentiment --base runs/reviews-transformer [--finetune]):
   a positive/negative classifier on a review LM (GPT2ForSequenceClassification; labels from
-  SST-2 train, scored on the GLUE SST-2 dev set; pooling and epochs picked on sst2/validation.tsv).
+  SST-2 train, scored on the GLUE SST-2 dev set; pooling, epochs and checkpoint picked on the
+  rows of sst2/validation.tsv that no training row contains).
   --base DIR           the review LM run (default ${SENTIMENT_DEFAULTS.base})
   --finetune           train the whole model (default: freeze the base, train the head only)
   --with-rt-polarity   add rt-polarity's snippets to the labels (those holding a GLUE dev
-                       sentence are left out)
+                       or a validation sentence are left out)
   --pooling P          last (transformers'), mean, or auto (frozen only, its default: fit
                        both, keep the better on validation); --finetune default: last
   --epochs N           frozen: head epochs (default ${SENTIMENT_DEFAULTS.frozen.epochs}); finetune: passes (default ${SENTIMENT_DEFAULTS.finetune.epochs})
