@@ -4,7 +4,7 @@
 // takes the cache, the attention mask, position ids (a left-padded prompt starts at
 // position 0) and `logitsToKeep` itself.
 import { GPT2LMHeadModel, type LayerPast, LSTMLanguageModel } from '@tensorlm/nn';
-import { type Backend, disposeTensors, type Tensor } from '@tensorlm/tensor-core';
+import { type Backend, disposeTensors, forEachTensor, type Tensor } from '@tensorlm/tensor-core';
 import { DecodingError } from './errors.js';
 import { LSTMCausalLM } from './lstm-adapter.js';
 
@@ -19,6 +19,13 @@ export interface CausalLMForwardOptions<Past = unknown> {
   positionIds?: Tensor | null;
   /** Only the last position's logits are needed: a model may return (B, 1, V). */
   lastOnly?: boolean;
+  /**
+   * With `useCache`: the positions the cache will grow to, so a model may keep it in
+   * buffers of that size and append each step in place. The past given back is then
+   * consumed (it may share buffers with the new one; `disposeReplacedPast` frees only
+   * what the new one does not hold).
+   */
+  cacheCapacity?: number;
 }
 
 export interface CausalLMOutput<Past = unknown> {
@@ -52,6 +59,24 @@ export function disposePast<Past>(model: CausalLM<Past>, past: Past | null): voi
   if (past === null || past === undefined) return;
   if (model.disposePast) model.disposePast(past);
   else disposeTensors(past);
+}
+
+/**
+ * Frees the cache a step replaced: every tensor of `old` that `next` does not hold too
+ * (a cache appended in place keeps its buffers). A model's own `disposePast` frees `old`
+ * whole, unless it is `next` itself.
+ */
+export function disposeReplacedPast<Past>(model: CausalLM<Past>, old: Past | null, next: Past | null): void {
+  if (old === null || old === undefined || old === next) return;
+  if (model.disposePast) {
+    model.disposePast(old);
+    return;
+  }
+  const kept = new Set<Tensor>();
+  forEachTensor(next, (t) => kept.add(t));
+  forEachTensor(old, (t) => {
+    if (!kept.has(t)) t.dispose();
+  });
 }
 
 /** nn's GPT2LMHeadModel as a CausalLM (dropout off while it runs). */
@@ -90,6 +115,7 @@ export class GPT2CausalLM implements CausalLM<LayerPast[]> {
     const out = this.model.forward(ids, {
       pastKeyValues: options.past ?? null,
       useCache: options.useCache ?? false,
+      cacheCapacity: options.useCache ? (options.cacheCapacity ?? 0) : 0,
       attentionMask: options.attentionMask ?? null,
       positionIds: options.positionIds ?? null,
       logitsToKeep: options.lastOnly ? 1 : 0,

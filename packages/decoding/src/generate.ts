@@ -22,7 +22,7 @@ import {
   toBackend,
   where,
 } from '@tensorlm/tensor-core';
-import { asCausalLM, type CausalLM, disposePast } from './causal-lm.js';
+import { asCausalLM, type CausalLM, disposePast, disposeReplacedPast } from './causal-lm.js';
 import { DecodingError } from './errors.js';
 import {
   type GenerateOptions,
@@ -198,6 +198,11 @@ export async function* generateStream(
 
   let cache: unknown = null;
   let cacheWidth = 0; // columns of the padded matrix the cache covers
+  // Buffers the model may keep the cache in, appending in place instead of copying: the
+  // widest it gets (it is dropped once the window would pass blockSize), but at first no
+  // more than twice the prompt or 64 positions — attention reads the whole buffers, so
+  // a long generation lets the model double them as they fill (at most about twice the cache).
+  const cacheCapacity = Math.min(blockSize, longest + o.maxNewTokens, Math.max(64, 2 * longest));
   try {
     for (let step = 0; step < o.maxNewTokens; step++) {
       o.signal?.throwIfAborted();
@@ -227,6 +232,7 @@ export async function* generateStream(
           const result = lm.forward(ids, {
             past,
             useCache: wantCache,
+            cacheCapacity,
             attentionMask: input.mask
               ? tensor(input.mask, [rows, maskWidth], { dtype: 'i32', backend })
               : null,
@@ -242,7 +248,7 @@ export async function* generateStream(
           return { next, logits: sampleOnCpu ? logits : null, past: result.past ?? null };
         }),
       );
-      if (past !== null && out.past !== past) disposePast(lm, past);
+      disposeReplacedPast(lm, past, out.past);
       cache = wantCache ? out.past : null;
       if (!wantCache) disposePast(lm, out.past);
       cacheWidth = totalWidth;

@@ -48,7 +48,7 @@ export {
 } from './backend/registry.js';
 export * from './errors-entry.js';
 export { type AdamWUpdateOptions, adamwUpdate } from './ops/adamw.js';
-export { assign } from './ops/assign.js';
+export { type AssignAt, assign } from './ops/assign.js';
 export { type AttentionOpOptions, MASKED_SCORE, scaledDotProductAttention } from './ops/attention.js';
 export {
   arange,

@@ -1,7 +1,19 @@
 // GPT (decoder-only transformer) as Hugging Face's GPT2LMHeadModel: pre-LN blocks with
 // causal self-attention, learned positions, a tied LM head, and HF parameter names and
 // layouts (Conv1D weights stored (in, out)) so GPT-2 checkpoints load unchanged.
-import { add, arange, concat, crossEntropy, narrow, split, type Tensor } from '@tensorlm/tensor-core';
+import {
+  add,
+  arange,
+  assign,
+  concat,
+  crossEntropy,
+  isGradEnabled,
+  narrow,
+  split,
+  type Tensor,
+  tensor,
+  zeros,
+} from '@tensorlm/tensor-core';
 import { NnError } from '../errors.js';
 import { activationModule, type GELU, type ReLU } from '../layers/activations.js';
 import {
@@ -21,10 +33,16 @@ import { Linear } from '../layers/linear.js';
 import { Module, onMeta } from '../module/module.js';
 import { type GPTConfig, type GPTConfigInput, gptConfig } from './gpt-config.js';
 
-/** Cached keys and values of one layer, (B, nh, S, hs) each, for incremental decoding. */
+/**
+ * Cached keys and values of one layer, (B, nh, S, hs) each, for incremental decoding.
+ * With `length`, key and value are preallocated buffers of `key.shape[2]` positions
+ * (`cacheCapacity`) of which the first `length` hold keys and values and the rest are
+ * zeros: the next call writes its positions in place (see GPTForwardOptions).
+ */
 export interface LayerPast {
   key: Tensor;
   value: Tensor;
+  length?: number;
 }
 
 interface AttentionCall {
@@ -33,6 +51,59 @@ interface AttentionCall {
   layerPast?: LayerPast | undefined;
   /** Keep the attention probabilities (default true); false lets the fused attention op run. */
   needWeights?: boolean;
+  /**
+   * Return this layer's keys and values in buffers of this many positions, appended in
+   * place when `layerPast` already is one (0: exact-size tensors, concatenated).
+   */
+  cacheCapacity?: number;
+}
+
+/** Positions cached in a layer's past (its valid length for a preallocated one). */
+function pastPositions(past: LayerPast | undefined): number {
+  return past ? (past.length ?? past.key.shape[2]!) : 0;
+}
+
+/**
+ * The layer's cache after this call's keys and values k, v (B, nh, T, hs): written in
+ * place into `past`'s buffers when they are `capacity` long (GPT2Model's capacity is
+ * never below what is cached), else into new zero-filled buffers of `capacity`
+ * positions (the old ones stay valid: the caller frees them), together with
+ * the keys and values attention reads (the buffers: positions past the valid ones are
+ * masked by GPT2Model).
+ */
+function appendInPlace(
+  past: LayerPast | undefined,
+  k: Tensor,
+  v: Tensor,
+  capacity: number,
+): { present: LayerPast; key: Tensor; value: Tensor } {
+  if (isGradEnabled() && (k.requiresGrad || v.requiresGrad)) {
+    // assign copies values only: gradients would silently stop at the cache.
+    throw new NnError(
+      'GPT2Model: cacheCapacity (a KV cache appended in place) is for inference: call the model inside noGrad()',
+    );
+  }
+  const length = pastPositions(past);
+  const t = k.shape[2]!;
+  let key = past?.key;
+  let value = past?.value;
+  if (!key || !value || past?.length === undefined || key.shape[2] !== capacity) {
+    const [b, nh, , hs] = k.shape as [number, number, number, number];
+    const grownKey = zeros([b, nh, capacity, hs], { backend: k.backend });
+    const grownValue = zeros([b, nh, capacity, hs], { backend: k.backend });
+    if (key && value && length > 0) {
+      assign(grownKey, length === key.shape[2] ? key : narrow(key, 2, 0, length), { axis: 2, start: 0 });
+      assign(grownValue, length === value.shape[2] ? value : narrow(value, 2, 0, length), {
+        axis: 2,
+        start: 0,
+      });
+    }
+    key = grownKey;
+    value = grownValue;
+  }
+  assign(key, k, { axis: 2, start: length });
+  assign(value, v, { axis: 2, start: length });
+  return { present: { key, value, length: length + t }, key, value };
 }
 
 /** Causal multi-head self-attention with a fused Q/K/V projection (`c_attn`). */
@@ -69,9 +140,23 @@ export class GPT2Attention extends Module {
     const q = splitHeads(q0, this.nHead); // (B, nh, T, hs)
     let k = splitHeads(k0, this.nHead); // (B, nh, T, hs)
     let v = splitHeads(v0, this.nHead); // (B, nh, T, hs)
-    if (call.layerPast) {
-      k = concat([call.layerPast.key, k], 2); // (B, nh, S, hs), S = past + T
-      v = concat([call.layerPast.value, v], 2);
+    let present: LayerPast;
+    const capacity = call.cacheCapacity ?? 0;
+    if (capacity > 0 && call.layerPast?.length !== undefined) {
+      // Appended in place: attention reads the buffers, (B, nh, capacity, hs), masked past S.
+      const cached = appendInPlace(call.layerPast, k, v, capacity);
+      ({ present, key: k, value: v } = cached);
+    } else {
+      const past = call.layerPast;
+      if (past) {
+        // A preallocated past read without appending in place: its valid positions only.
+        const valid = (x: Tensor) =>
+          past.length !== undefined && past.length < x.shape[2]! ? narrow(x, 2, 0, past.length) : x;
+        k = concat([valid(past.key), k], 2); // (B, nh, S, hs), S = past + T
+        v = concat([valid(past.value), v], 2);
+      }
+      // A first call asked for buffers: attention reads the exact keys, the cache keeps room.
+      present = capacity > 0 ? appendInPlace(undefined, k, v, capacity).present : { key: k, value: v };
     }
     const { output, weights } = scaledDotProductAttention(q, k, v, {
       mask: call.mask,
@@ -80,7 +165,7 @@ export class GPT2Attention extends Module {
       needWeights: call.needWeights ?? true,
     }); // (B, nh, T, hs)
     const y = this.resid_dropout.forward(this.c_proj.forward(mergeHeads(output))); // (B, T, C)
-    return { output: y, present: { key: k, value: v }, weights };
+    return { output: y, present, weights };
   }
 }
 
@@ -151,6 +236,16 @@ export interface GPTForwardOptions {
   /** Return every layer's keys and values for the next incremental call. */
   useCache?: boolean;
   /**
+   * With `useCache`: keep the returned keys and values in zero-filled buffers of this
+   * many positions (at least past + new, rounded up to a multiple of 8, at most
+   * blockSize), which a later call given
+   * them as `pastKeyValues` appends to in place instead of copying the whole cache each
+   * step (buffers that are full are regrown, doubling). Such a past is consumed: after
+   * the call it holds the new positions too, so do not pass it again. Default 0:
+   * exact-size keys and values, a fresh copy per call.
+   */
+  cacheCapacity?: number;
+  /**
    * Return every layer's attention probabilities (B, nh, T, S), after masking and softmax
    * and before attention dropout. Without it no weights are kept.
    */
@@ -203,7 +298,7 @@ export class GPT2Model extends Module {
     if (past && past.length !== this.h.length) {
       throw new NnError(`GPT2Model: pastKeyValues has ${past.length} layers, the model has ${this.h.length}`);
     }
-    const pastLength = past?.[0]?.key.shape[2] ?? 0;
+    const pastLength = pastPositions(past?.[0]);
     if (pastLength + t > this.config.blockSize) {
       throw new NnError(
         `GPT2Model: ${pastLength + t} positions (past ${pastLength} + ${t} new) exceed blockSize ${this.config.blockSize}`,
@@ -211,23 +306,38 @@ export class GPT2Model extends Module {
     }
     checkShape('attentionMask', options.attentionMask, [b, pastLength + t]);
     checkShape('positionIds', options.positionIds, [b, t]);
+    const capacity = options.useCache
+      ? cacheCapacityOf(options.cacheCapacity, past?.[0], pastLength + t, this.config.blockSize)
+      : 0;
     const pos = options.positionIds ?? arange(pastLength, pastLength + t, 1, { backend: ids.backend }); // (B, T) or (T)
     let x = this.drop.forward(add(this.wte.forward(ids), this.wpe.forward(pos))); // (B, T, C)
-    const mask = combineMasks(
-      // One new token after its past sees every key: the causal mask would be all false.
-      t > 1 ? causalMask(t, { pastLength, backend: ids.backend }) : null, // (1, 1, T, S)
-      options.attentionMask ? paddingMask(options.attentionMask) : null, // (B, 1, 1, S)
-    );
+    // Attention reads a preallocated past's whole buffers: positions past S are masked too.
+    const keys = capacity > 0 && past?.[0]?.length !== undefined ? capacity : pastLength + t;
+    const mask =
+      keys > pastLength + t
+        ? bufferMask(b, t, pastLength, keys, options.attentionMask ?? null, ids)
+        : combineMasks(
+            // One new token after its past sees every key: the causal mask would be all false.
+            t > 1 ? causalMask(t, { pastLength, backend: ids.backend }) : null, // (1, 1, T, S)
+            options.attentionMask ? paddingMask(options.attentionMask) : null, // (B, 1, 1, S)
+          );
     const presents: LayerPast[] | null = options.useCache ? [] : null;
     const attentions: Tensor[] | null = options.outputAttentions ? [] : null;
     const hiddenStates: Tensor[] | null = options.outputHiddenStates ? [] : null;
     let layer = 0;
     for (const block of this.h) {
       hiddenStates?.push(x);
-      const out = block.forward(x, { mask, layerPast: past?.[layer], needWeights: attentions !== null });
+      const out = block.forward(x, {
+        mask,
+        layerPast: past?.[layer],
+        needWeights: attentions !== null,
+        cacheCapacity: capacity,
+      });
       x = out.hidden;
       presents?.push(out.present);
-      if (out.weights) attentions?.push(out.weights);
+      // Over a preallocated cache's buffers: the valid keys only, (B, nh, T, S) as always.
+      const s = pastLength + t;
+      if (out.weights) attentions?.push(keys > s ? narrow(out.weights, 3, 0, s) : out.weights);
       layer++;
     }
     const lastHiddenState = this.ln_f.forward(x); // (B, T, C)
@@ -248,6 +358,66 @@ function checkShape(name: string, value: Tensor | null | undefined, expected: re
       `GPT2Model: ${name} must be [${expected.join(', ')}] (batch, ${name === 'attentionMask' ? 'past + new tokens' : 'new tokens'}), got [${value.shape.join(', ')}]`,
     );
   }
+}
+
+/**
+ * Positions of the cache buffers this call returns: 0 without `cacheCapacity` and
+ * without a preallocated past; else what was asked (or the past's buffers), at least
+ * the positions now cached, doubled when full, rounded up to a multiple of 8, never
+ * past blockSize.
+ */
+function cacheCapacityOf(
+  asked: number | undefined,
+  past: LayerPast | undefined,
+  needed: number,
+  blockSize: number,
+): number {
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 0)) {
+    throw new NnError(`GPT2Model: cacheCapacity must be a whole number ≥ 0, got ${asked}`);
+  }
+  const held = past?.length !== undefined ? past.key.shape[2]! : 0;
+  const wanted = Math.max(asked ?? 0, held);
+  if (wanted === 0) return 0;
+  const grown = wanted >= needed ? wanted : Math.max(needed, 2 * wanted);
+  // Whole multiples of 8 positions: attention's products over them then take vec4 kernels.
+  return Math.min(blockSize, Math.ceil(grown / 8) * 8);
+}
+
+/**
+ * The mask over a preallocated cache's `keys` positions: each query i (at pastLength + i)
+ * sees keys up to its own position, never the buffers' unused tail, and not the padding
+ * of `attentionMask` (B, S). (B or 1, 1, T, keys) bool, true where not allowed; one new
+ * token without padding gets a (1, 1, 1, keys) key-padding mask that the fused attention
+ * op reads as such.
+ */
+function bufferMask(
+  b: number,
+  t: number,
+  pastLength: number,
+  keys: number,
+  attentionMask: Tensor | null,
+  ids: Tensor,
+): Tensor {
+  const s = pastLength + t;
+  if (t === 1) {
+    const valid = new Int32Array(keys).fill(1, 0, s); // (1, keys)
+    const tail = tensor(valid, [1, keys], { dtype: 'i32', backend: ids.backend });
+    if (!attentionMask) return paddingMask(tail);
+    const padded = concat(
+      [attentionMask.cast('i32'), zeros([b, keys - s], { dtype: 'i32', backend: ids.backend })],
+      1,
+    );
+    return paddingMask(padded); // (B, 1, 1, keys)
+  }
+  const masked = new Uint8Array(t * keys);
+  for (let i = 0; i < t; i++) masked.fill(1, i * keys + pastLength + i + 1, (i + 1) * keys);
+  const causal = tensor(masked, [1, 1, t, keys], { dtype: 'bool', backend: ids.backend });
+  if (!attentionMask) return causal;
+  const padded = concat(
+    [attentionMask.cast('i32'), zeros([b, keys - s], { dtype: 'i32', backend: ids.backend })],
+    1,
+  );
+  return combineMasks(causal, paddingMask(padded))!;
 }
 
 export interface GPTLMForwardOptions extends GPTForwardOptions {
