@@ -5,7 +5,8 @@
 // are in this process); then replays each distinct dispatch alone, `REPEAT` times per
 // submit (hot caches: a lower bound), for the per-kernel cost. Run from packages/decoding:
 // `npx tsx --conditions=source bench/profile-step.ts` (PROFILE_MODEL=gpt2|gpt-mini,
-// PROFILE_REPEAT=20, PROFILE_CAPACITY=54).
+// PROFILE_REPEAT=20, PROFILE_CAPACITY=54; PROFILE_COUNT_ONLY=1 stops after the step's
+// dispatch count, listed by kernel, with no timing; PROFILE_SEQUENCE=1 adds them in order).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import '@tensorlm/backend-webgpu';
 import type { WebGPUBackend } from '@tensorlm/backend-webgpu';
@@ -25,6 +26,7 @@ const REPEAT = Number(process.env.PROFILE_REPEAT ?? 20);
 // Positions the cache buffers hold (generate asks for prompt + new tokens); 0: concatenated per step.
 const CAPACITY = Number(process.env.PROFILE_CAPACITY ?? 54);
 const preset = (process.env.PROFILE_MODEL ?? 'gpt2') as GPTPresetName;
+const COUNT_ONLY = process.env.PROFILE_COUNT_ONLY === '1';
 
 await setBackend('webgpu');
 const backend = getBackend() as WebGPUBackend;
@@ -106,6 +108,14 @@ recording = null;
 console.log(
   `step at S=${past[0]!.key.shape[2]}: ${recorded.length} dispatches, ${rt.submits - submits0} submits, ${rt.bindGroupsCreated - groups0} new bind groups; encode ${(t1 - t0).toFixed(1)} ms, wall ${(t2 - t0).toFixed(1)} ms`,
 );
+if (COUNT_ONLY) {
+  const byKernel = new Map<string, number>();
+  for (const r of recorded) byKernel.set(r.kernel, (byKernel.get(r.kernel) ?? 0) + 1);
+  if (process.env.PROFILE_SEQUENCE === '1') console.log(recorded.map((r) => r.kernel).join('\n'));
+  for (const [kernel, count] of [...byKernel].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${count}\t${kernel}`);
+  process.exit(0);
+}
 
 // In-situ cost of kernel families: the step's wall time with them skipped (min of 5 steps each).
 {

@@ -3,7 +3,13 @@ import '@tensorlm/backend-cpu';
 import { concat, manualSeed, randn, tensor, tidy } from '@tensorlm/tensor-core';
 import { describe, expect, it } from 'vitest';
 import { attention, maxAbsDiff } from '../../test/reference.js';
-import { causalMask, MultiHeadAttention, scaledDotProductAttention } from './attention.js';
+import {
+  causalMask,
+  MultiHeadAttention,
+  mergeHeads,
+  scaledDotProductAttention,
+  splitHeads,
+} from './attention.js';
 
 describe('scaledDotProductAttention', () => {
   it('matches softmax(q·kᵀ/√d)·v computed by hand', async () => {
@@ -61,6 +67,46 @@ describe('scaledDotProductAttention', () => {
       false,
       false,
     ]);
+  });
+
+  it('masks a preallocated cache’s unused keys past the causal horizon (keys > pastLength + T)', async () => {
+    // Queries at positions 1 and 2 over 5 key slots: slots 3 and 4 are unused buffer.
+    expect(await causalMask(2, { pastLength: 1, keys: 5 }).toArray()).toEqual([
+      [
+        [
+          [false, false, true, true, true],
+          [false, false, false, true, true],
+        ],
+      ],
+    ]);
+    expect(() => causalMask(2, { pastLength: 1, keys: 2 })).toThrow(
+      /keys \(2\) must be .* ≥ pastLength \+ length = 3/,
+    );
+  });
+});
+
+describe('splitHeads / mergeHeads', () => {
+  it('move element (b, t, h·hs + e) to (b, h, t, e) and back, one position and one head included', async () => {
+    for (const [b, t, nh, hs] of [
+      [2, 3, 2, 2],
+      [2, 1, 3, 2], // a decoding step: a reshape, no copy
+      [1, 3, 1, 4], // one head
+    ] as const) {
+      const c = nh * hs;
+      const values = Array.from({ length: b * t * c }, (_, i) => i);
+      const x = tensor(values, [b, t, c]);
+      const heads = splitHeads(x, nh);
+      expect(heads.shape).toEqual([b, nh, t, hs]);
+      const expected: number[] = [];
+      for (let bi = 0; bi < b; bi++)
+        for (let h = 0; h < nh; h++)
+          for (let ti = 0; ti < t; ti++)
+            for (let e = 0; e < hs; e++) expected.push(values[(bi * t + ti) * c + h * hs + e]!);
+      expect(Array.from(await heads.data())).toEqual(expected);
+      const merged = mergeHeads(heads);
+      expect(merged.shape).toEqual([b, t, c]);
+      expect(Array.from(await merged.data())).toEqual(values);
+    }
   });
 });
 

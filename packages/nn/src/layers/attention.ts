@@ -12,6 +12,7 @@ import {
   logicalOr,
   maskedFill,
   matmul,
+  noGrad,
   reshape,
   softmax,
   split,
@@ -19,6 +20,7 @@ import {
   tensor,
   transpose,
   unsqueeze,
+  where,
 } from '@tensorlm/tensor-core';
 import { NnError } from '../errors.js';
 import { Module } from '../module/module.js';
@@ -33,8 +35,8 @@ export const MASKED_SCORE = -3.4028234663852886e38;
 
 /**
  * What a mask made by `causalMask`, `paddingMask` or `combineMasks` stands for, so the
- * fused attention op can take it as `causal` + `keyPaddingMask` (a kernel then skips key
- * tiles no query may see, and reads no (T, S) mask) instead of as a tensor.
+ * fused attention op can take it as `causal` + a (B, 1, 1, S) padding bias (a kernel then
+ * skips key tiles no query may see, and reads no (T, S) mask) instead of as a tensor.
  */
 interface MaskMeaning {
   /** The causal offset, or null when the mask is not causal. */
@@ -45,12 +47,38 @@ interface MaskMeaning {
 const maskMeanings = new WeakMap<Tensor, MaskMeaning>();
 
 /**
- * Causal mask (1, 1, T, S), true where attention is NOT allowed: query i (at absolute
- * position `pastLength + i`) may see keys 0 … pastLength + i. S = pastLength + T.
+ * Each padding mask's additive f32 bias (B, 1, 1, S), MASKED_SCORE where padded, else 0:
+ * built by the first layer that reads the mask and shared by the rest, where the op
+ * would otherwise build it again in every layer. It lives as long as the mask (the
+ * same tidy scope, or the finalizer); one disposed meanwhile is built again.
  */
-export function causalMask(length: number, options: { pastLength?: number; backend?: Backend } = {}): Tensor {
+const paddingBiases = new WeakMap<Tensor, Tensor>();
+
+function paddingBias(padding: Tensor): Tensor {
+  const cached = paddingBiases.get(padding);
+  if (cached && !cached.isDisposed) return cached;
+  const bias = noGrad(() => where(padding, MASKED_SCORE, 0));
+  paddingBiases.set(padding, bias);
+  return bias;
+}
+
+/**
+ * Causal mask (1, 1, T, S), true where attention is NOT allowed: query i (at absolute
+ * position `pastLength + i`) may see keys 0 … pastLength + i. S = `keys`, by default
+ * pastLength + T; more keys (a preallocated KV cache's buffers) are all masked, so the
+ * attention op reads the mask as the scalars causal + pastLength, with no tensor.
+ */
+export function causalMask(
+  length: number,
+  options: { pastLength?: number; keys?: number; backend?: Backend } = {},
+): Tensor {
   const pastLength = options.pastLength ?? 0;
-  const keys = pastLength + length;
+  const keys = options.keys ?? pastLength + length;
+  if (!(Number.isInteger(keys) && keys >= pastLength + length)) {
+    throw new NnError(
+      `causalMask: keys (${keys}) must be a whole number ≥ pastLength + length = ${pastLength + length}`,
+    );
+  }
   const masked = new Uint8Array(length * keys);
   for (let i = 0; i < length; i++) {
     for (let j = pastLength + i + 1; j < keys; j++) masked[i * keys + j] = 1;
@@ -106,7 +134,8 @@ function opMaskOptions(mask: Tensor | null, q: Tensor, k: Tensor): AttentionOpOp
   return {
     causal: meaning.pastLength !== null,
     ...(meaning.pastLength !== null ? { pastLength: meaning.pastLength } : {}),
-    keyPaddingMask: padding ? reshape(padding, [b, s]) : null,
+    // The padding as the additive bias the op would build from a key-padding mask: the same values.
+    mask: padding ? paddingBias(padding) : null,
   };
 }
 
@@ -176,12 +205,16 @@ export function scaledDotProductAttention(
 /** (B, T, C) → (B, nh, T, hs) */
 export function splitHeads(x: Tensor, numHeads: number): Tensor {
   const [b, t, c] = x.shape as [number, number, number];
+  // One position (a decoding step) or one head: the transpose keeps the element order, so
+  // a reshape gives the same tensor without a copy.
+  if (t === 1 || numHeads === 1) return reshape(x, [b, numHeads, t, c / numHeads]);
   return transpose(reshape(x, [b, t, numHeads, c / numHeads]), 1, 2);
 }
 
 /** (B, nh, T, hs) → (B, T, C) */
 export function mergeHeads(x: Tensor): Tensor {
   const [b, nh, t, hs] = x.shape as [number, number, number, number];
+  if (t === 1 || nh === 1) return reshape(x, [b, t, nh * hs]); // as in splitHeads: no copy
   return reshape(transpose(x, 1, 2), [b, t, nh * hs]);
 }
 

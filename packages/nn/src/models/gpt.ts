@@ -11,7 +11,6 @@ import {
   narrow,
   split,
   type Tensor,
-  tensor,
   zeros,
 } from '@tensorlm/tensor-core';
 import { NnError } from '../errors.js';
@@ -386,9 +385,10 @@ function cacheCapacityOf(
 /**
  * The mask over a preallocated cache's `keys` positions: each query i (at pastLength + i)
  * sees keys up to its own position, never the buffers' unused tail, and not the padding
- * of `attentionMask` (B, S). (B or 1, 1, T, keys) bool, true where not allowed; one new
- * token without padding gets a (1, 1, 1, keys) key-padding mask that the fused attention
- * op reads as such.
+ * of `attentionMask` (B, S). (B or 1, 1, T, keys) bool, true where not allowed. Without
+ * padding it is a causal mask only, which the attention op takes as causal + pastLength:
+ * no bias is built or read in any layer. With padding, one new token needs the padding
+ * (tail included) only, which every layer reads as one shared bias.
  */
 function bufferMask(
   b: number,
@@ -398,26 +398,15 @@ function bufferMask(
   attentionMask: Tensor | null,
   ids: Tensor,
 ): Tensor {
+  if (!attentionMask) return causalMask(t, { pastLength, keys, backend: ids.backend }); // (1, 1, T, keys)
   const s = pastLength + t;
-  if (t === 1) {
-    const valid = new Int32Array(keys).fill(1, 0, s); // (1, keys)
-    const tail = tensor(valid, [1, keys], { dtype: 'i32', backend: ids.backend });
-    if (!attentionMask) return paddingMask(tail);
-    const padded = concat(
-      [attentionMask.cast('i32'), zeros([b, keys - s], { dtype: 'i32', backend: ids.backend })],
-      1,
-    );
-    return paddingMask(padded); // (B, 1, 1, keys)
-  }
-  const masked = new Uint8Array(t * keys);
-  for (let i = 0; i < t; i++) masked.fill(1, i * keys + pastLength + i + 1, (i + 1) * keys);
-  const causal = tensor(masked, [1, 1, t, keys], { dtype: 'bool', backend: ids.backend });
-  if (!attentionMask) return causal;
   const padded = concat(
     [attentionMask.cast('i32'), zeros([b, keys - s], { dtype: 'i32', backend: ids.backend })],
     1,
   );
-  return combineMasks(causal, paddingMask(padded))!;
+  const padding = paddingMask(padded); // (B, 1, 1, keys)
+  if (t === 1) return padding;
+  return combineMasks(causalMask(t, { pastLength, keys, backend: ids.backend }), padding)!;
 }
 
 export interface GPTLMForwardOptions extends GPTForwardOptions {
