@@ -7,19 +7,10 @@ import { forEachRowGroupWindow, WORD } from '../binding-windows.js';
 import { ParamWriter } from '../params.js';
 import type { GpuBinding, GpuRuntime } from '../runtime.js';
 import { LOOP_BUDGET } from './topk.js';
-import { elementMain, grid } from './wgsl.js';
+import { elementMain, grid, MIX32 } from './wgsl.js';
 
 const RNG = /* wgsl */ `
-fn mix32(x0: u32) -> u32 {
-  var x = x0;
-  x = x ^ (x >> 16u);
-  x = x * 0x7feb352du;
-  x = x ^ (x >> 15u);
-  x = x * 0x846ca68bu;
-  x = x ^ (x >> 16u);
-  return x;
-}
-fn bitsAt(k0: u32, k1: u32, offLo: u32, offHi: u32, j: u32) -> u32 {
+${MIX32}fn bitsAt(k0: u32, k1: u32, offLo: u32, offHi: u32, j: u32) -> u32 {
   let lo = offLo + j;
   let hi = offHi + select(0u, 1u, lo < offLo);
   let a = mix32(lo ^ k0);

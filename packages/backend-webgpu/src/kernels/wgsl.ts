@@ -75,3 +75,19 @@ fn powSigned(a: f32, b: f32) -> f32 {
   return select(r, -r, odd);
 }
 `;
+
+/**
+ * A 32-bit integer hash (a "lowbias32" finalizer): the counter RNG's (sampling.ts, as
+ * tensor-core's rng) and attention dropout's keep mask are built from it.
+ */
+export const MIX32 = /* wgsl */ `
+fn mix32(x0: u32) -> u32 {
+  var x = x0;
+  x = x ^ (x >> 16u);
+  x = x * 0x7feb352du;
+  x = x ^ (x >> 15u);
+  x = x * 0x846ca68bu;
+  x = x ^ (x >> 16u);
+  return x;
+}
+`;

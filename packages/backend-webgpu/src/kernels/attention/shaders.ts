@@ -6,6 +6,7 @@
 // Attention dropout is a hash of (seed, head, query, key) that each pass recomputes.
 // Compile-time constants per pipeline: head size D, tile sizes, rows per thread R, and
 // whether a bias (the op's masks as one broadcast f32 tensor) and dropout are on.
+import { MIX32 } from '../wgsl.js';
 
 /** The lowest f32: tensor-core's masked score. */
 export const MASKED_WGSL = '-3.40282346638528859812e+38';
@@ -26,16 +27,7 @@ struct Params {
  * 1/(1 − p), iff mix32(rowHash(head, query) ^ keyHash(key)) ≥ dropThreshold.
  */
 const DROPOUT_WGSL = /* wgsl */ `
-fn mix32(x0: u32) -> u32 {
-  var x = x0;
-  x = x ^ (x >> 16u);
-  x = x * 0x7feb352du;
-  x = x ^ (x >> 15u);
-  x = x * 0x846ca68bu;
-  x = x ^ (x >> 16u);
-  return x;
-}
-fn dropRowHash(head: u32, query: u32) -> u32 {
+${MIX32}fn dropRowHash(head: u32, query: u32) -> u32 {
   return mix32(mix32(mix32(p.dropSeed ^ 0x9e3779b9u) ^ head) ^ query);
 }
 fn dropKeyHash(key: u32) -> u32 { return mix32(key ^ 0x85ebca6bu); }
