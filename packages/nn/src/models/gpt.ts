@@ -237,11 +237,10 @@ export interface GPTForwardOptions {
   /**
    * With `useCache`: keep the returned keys and values in zero-filled buffers of this
    * many positions (at least past + new, rounded up to a multiple of 8, at most
-   * blockSize), which a later call given
-   * them as `pastKeyValues` appends to in place instead of copying the whole cache each
-   * step (buffers that are full are regrown, doubling). Such a past is consumed: after
-   * the call it holds the new positions too, so do not pass it again. Default 0:
-   * exact-size keys and values, a fresh copy per call.
+   * blockSize), which a later call given them as `pastKeyValues` appends to in place
+   * instead of copying the whole cache each step (full buffers are regrown, doubling).
+   * Such a past is consumed: after the call it holds the new positions too, so do not
+   * pass it again. Default 0: exact-size keys and values, a fresh copy per call.
    */
   cacheCapacity?: number;
   /**
