@@ -145,10 +145,28 @@ async function w2(): Promise<Omit<Row, 'workload' | 'backend'>> {
     nLayer: 3,
     nHead: 8,
   }).train();
-  const optimizer = new AdamW(model.namedParameters(), { lr: 5e-4, weightDecay: 0.01 });
   const ids = padBatch(new GrammarSampler({ seed: 0 }).batch(batch), length, 0);
-  const { ms, runs } = await timed(
-    async () => {
+  const { ms, runs } = await timedTrainStep(model, ids, 5e-4, { warmup: 1, reps: 5, capMs: 30_000 });
+  return {
+    figure: `${Math.round((batch * length * 1000) / ms)} tokens/s`,
+    detail: `mini GPT, batch ${batch} × ${length}; ${ms.toFixed(1)} ms/step, median of ${runs}`,
+  };
+}
+
+/**
+ * A train step (next-token loss over every position, backward, AdamW, sync) timed by
+ * `timed`; the model, its ids and the optimizer are disposed afterwards.
+ */
+async function timedTrainStep(
+  model: GPT2LMHeadModel,
+  ids: Tensor,
+  lr: number,
+  timing: Parameters<typeof timed>[1],
+): Promise<Awaited<ReturnType<typeof timed>>> {
+  const length = ids.shape[1]!;
+  const optimizer = new AdamW(model.namedParameters(), { lr, weightDecay: 0.01 });
+  try {
+    return await timed(async () => {
       tidy(() => {
         const logits = model.forward(ids).logits;
         crossEntropy(logits.slice([null, [0, length - 1]]), ids.slice([null, [1, length]])).backward();
@@ -156,16 +174,12 @@ async function w2(): Promise<Omit<Row, 'workload' | 'backend'>> {
       optimizer.step();
       optimizer.zeroGrad();
       await getBackend().sync();
-    },
-    { warmup: 1, reps: 5, capMs: 30_000 },
-  );
-  ids.dispose();
-  optimizer.dispose();
-  model.dispose();
-  return {
-    figure: `${Math.round((batch * length * 1000) / ms)} tokens/s`,
-    detail: `mini GPT, batch ${batch} × ${length}; ${ms.toFixed(1)} ms/step, median of ${runs}`,
-  };
+    }, timing);
+  } finally {
+    ids.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
 }
 
 async function w3(): Promise<Omit<Row, 'workload' | 'backend'>> {
@@ -174,26 +188,11 @@ async function w3(): Promise<Omit<Row, 'workload' | 'backend'>> {
     ? gptConfig('gpt-nano', { vocabSize: 512, blockSize: length, qkvBias: false })
     : gptConfig('gpt2', { blockSize: length, qkvBias: false });
   const model = new GPT2LMHeadModel(config).train();
-  const optimizer = new AdamW(model.namedParameters(), { lr: 1e-4, weightDecay: 0.01 });
   const data = new Int32Array(batch * length);
   for (let i = 0, s = 7; i < data.length; i++)
     data[i] = (s = (s * 1103515245 + 12345) % 2147483648) % config.vocabSize;
   const ids = tensor(data, [batch, length], { dtype: 'i32' });
-  const { ms, runs } = await timed(
-    async () => {
-      tidy(() => {
-        const logits = model.forward(ids).logits;
-        crossEntropy(logits.slice([null, [0, length - 1]]), ids.slice([null, [1, length]])).backward();
-      });
-      optimizer.step();
-      optimizer.zeroGrad();
-      await getBackend().sync();
-    },
-    { warmup: 1, reps: 3, capMs: 60_000 },
-  );
-  ids.dispose();
-  optimizer.dispose();
-  model.dispose();
+  const { ms, runs } = await timedTrainStep(model, ids, 1e-4, { warmup: 1, reps: 3, capMs: 60_000 });
   return {
     figure: `${((batch * length * 1000) / ms).toFixed(1)} tokens/s`,
     detail: `${small ? 'gpt-nano' : 'GPT-2 124M'}, batch ${batch} × ${length}, qkv bias off; ${ms.toFixed(0)} ms/step, median of ${runs}`,
