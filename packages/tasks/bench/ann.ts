@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { seededRandom } from '@tensorlm/tensor-core/testing';
 import {
   type Embedder,
   ExactVectorIndex,
@@ -93,18 +94,6 @@ export async function realVectors(
   return { base: b.data, queries: q.data, d: q.dimension, sentences: base.length, cached: false };
 }
 
-/** mulberry32: a small seeded generator with 32-bit state, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** Median Euclidean distance from `sample` base rows to their nearest other base row (exact). */
 export async function medianNearestDistance(base: Float32Array, d: number, sample = 500): Promise<number> {
   const n = base.length / d;
@@ -136,7 +125,7 @@ export function growAround(base: Float32Array, d: number, n: number, sigma: numb
   const nBase = base.length / d;
   const out = new Float32Array(n * d);
   out.set(base.subarray(0, Math.min(n, nBase) * d));
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   let spare: number | null = null;
   const normal = () => {
     if (spare !== null) {

@@ -4,6 +4,7 @@
 // eigen-decomposition reconstructs its matrix with orthonormal vectors.
 import '@tensorlm/backend-cpu';
 import { setBackend } from '@tensorlm/tensor-core';
+import { seededRandom } from '@tensorlm/tensor-core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyVectorTransform, describeTransform, fitVectorTransform } from './post-processing.js';
 import { symmetricEigen } from './symmetric-eigen.js';
@@ -12,21 +13,9 @@ beforeAll(async () => {
   await setBackend('cpu');
 });
 
-/** A seeded uniform generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** n rows of width d, correlated: a random mixing of independent coordinates plus an offset. */
 function correlated(n: number, d: number, seed: number): Float32Array {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const mix = Array.from({ length: d * d }, () => rand() * 2 - 1);
   const out = new Float32Array(n * d);
   for (let r = 0; r < n; r++) {
@@ -71,7 +60,7 @@ describe('symmetricEigen', () => {
 
   it('reconstructs a random symmetric 12 × 12 matrix as V Λ Vᵀ with Vᵀ V = I', () => {
     const d = 12;
-    const rand = random(3);
+    const rand = seededRandom(3);
     const a = new Float64Array(d * d);
     for (let i = 0; i < d; i++) for (let j = i; j < d; j++) a[i * d + j] = a[j * d + i] = rand() * 2 - 1;
     const { values, vectors } = symmetricEigen(a, d);
